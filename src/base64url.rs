@@ -1,0 +1,101 @@
+//! Canonical unpadded base64url (RFC 4648 §5, as RFC 7515 §2 requires).
+//!
+//! Strict on purpose: only the URL-safe alphabet, no padding, no whitespace,
+//! and the unused low bits of the last character must be zero. Each byte
+//! string therefore has exactly one accepted encoding, so a token cannot be
+//! altered without changing what it decodes to (RFC 8725 §3.1 spirit).
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Why a string is not canonical base64url.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotCanonical;
+
+fn value(c: u8) -> Result<u32, NotCanonical> {
+    Ok(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return Err(NotCanonical),
+    } as u32)
+}
+
+/// Decodes canonical unpadded base64url.
+pub fn decode(input: &[u8]) -> Result<Vec<u8>, NotCanonical> {
+    // A single leftover character carries only 6 bits: never a whole byte.
+    if input.len() % 4 == 1 {
+        return Err(NotCanonical);
+    }
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut chunks = input.chunks_exact(4);
+    for chunk in &mut chunks {
+        let n = (value(chunk[0])? << 18) | (value(chunk[1])? << 12) | (value(chunk[2])? << 6) | value(chunk[3])?;
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    match *chunks.remainder() {
+        [] => {}
+        [a, b] => {
+            let n = (value(a)? << 6) | value(b)?;
+            if n & 0xf != 0 {
+                return Err(NotCanonical);
+            }
+            out.push((n >> 4) as u8);
+        }
+        [a, b, c] => {
+            let n = (value(a)? << 12) | (value(b)? << 6) | value(c)?;
+            if n & 0x3 != 0 {
+                return Err(NotCanonical);
+            }
+            out.extend_from_slice(&[(n >> 10) as u8, (n >> 2) as u8]);
+        }
+        _ => return Err(NotCanonical),
+    }
+    Ok(out)
+}
+
+/// Encodes bytes as unpadded base64url.
+pub fn encode(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_length() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        for len in 0..64 {
+            let enc = encode(&data[..len]);
+            assert!(!enc.contains('='));
+            assert_eq!(decode(enc.as_bytes()).unwrap(), &data[..len]);
+        }
+    }
+
+    #[test]
+    fn rfc4648_vectors() {
+        for (plain, enc) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE")] {
+            assert_eq!(encode(plain.as_bytes()), enc);
+            assert_eq!(decode(enc.as_bytes()).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn refuses_non_canonical_forms() {
+        for bad in ["Zg==", "Zm8=", "Zh", "Zm9", "Z", "Zm9v Yg", "Zm9v\nYg", "+/8", "Zm9v+", "Zm9v/w", "Zg.", "Zm9vY"] {
+            assert_eq!(decode(bad.as_bytes()), Err(NotCanonical), "{bad:?}");
+        }
+    }
+}

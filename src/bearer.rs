@@ -1,0 +1,68 @@
+//! Bearer token extraction (RFC 6750 §2.1).
+
+use crate::error::AuthError;
+
+/// RFC 6750 §2.1 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub fn is_b64token(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// Finds the token in an `Authorization` header value, or takes `input` as the
+/// bare token when it holds no whitespace (the CLI and JS API accept either).
+///
+/// - nothing, an empty value, or another scheme (`Basic …`): no credentials
+///   (401 without an error code, RFC 6750 §3.1);
+/// - `Bearer` with zero or several tokens, or a token outside the b64token
+///   syntax: malformed (400 `invalid_request`).
+pub fn extract(input: Option<&str>) -> Result<&str, AuthError> {
+    let value = input.unwrap_or("").trim_matches([' ', '\t']);
+    if value.is_empty() {
+        return Err(AuthError::NoCredentials);
+    }
+    let (scheme, rest) = match value.find([' ', '\t']) {
+        Some(i) => (&value[..i], value[i..].trim_start_matches([' ', '\t'])),
+        None if value.eq_ignore_ascii_case("bearer") => return Err(AuthError::MalformedAuthorization),
+        // No whitespace: a bare token.
+        None => ("bearer", value),
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return if is_token68_scheme(scheme) { Err(AuthError::NoCredentials) } else { Err(AuthError::MalformedAuthorization) };
+    }
+    if !is_b64token(rest) {
+        return Err(AuthError::MalformedAuthorization);
+    }
+    Ok(rest)
+}
+
+/// An RFC 9110 `auth-scheme` is a `token`; anything else is not a header at all.
+fn is_token68_scheme(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_bearer_tokens() {
+        assert_eq!(extract(Some("Bearer abc.def.ghi")), Ok("abc.def.ghi"));
+        assert_eq!(extract(Some("bEaReR   abc")), Ok("abc"));
+        assert_eq!(extract(Some("abc.def.ghi")), Ok("abc.def.ghi"));
+        assert_eq!(extract(Some("Bearer mF_9.B5f-4.1JqM==")), Ok("mF_9.B5f-4.1JqM=="));
+    }
+
+    #[test]
+    fn no_credentials() {
+        for v in [None, Some(""), Some("  "), Some("Basic dXNlcjpwYXNz"), Some("DPoP abc")] {
+            assert_eq!(extract(v), Err(AuthError::NoCredentials), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn malformed() {
+        for v in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer a\nb", "Bearer =abc", "Bearer a=b", "Bearer tok$", "Bearer ä", "Bearer a, Basic b", "Bear(er x"] {
+            assert_eq!(extract(Some(v)), Err(AuthError::MalformedAuthorization), "{v:?}");
+        }
+    }
+}

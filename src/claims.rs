@@ -1,0 +1,107 @@
+//! JWT claims checks for access tokens (RFC 7519 §4.1, RFC 9068 §4).
+
+use serde_json::{Map, Value};
+
+use crate::config::{IssuerPolicy, Policy, TypPolicy, NUMBER_CLAIMS, STRING_CLAIMS};
+use crate::error::AuthError;
+
+/// A NumericDate claim (RFC 7519 §2): absent, or a finite JSON number.
+fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, AuthError> {
+    match claims.get(name) {
+        None => Ok(None),
+        // serde_json never yields a non-finite number; the check documents the rule.
+        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or(AuthError::ClaimInvalid { claim: name.to_owned() }),
+        Some(_) => Err(AuthError::ClaimInvalid { claim: name.to_owned() }),
+    }
+}
+
+/// The `aud` values: a string or an array of strings (RFC 7519 §4.1.3).
+pub(crate) fn audiences(claims: &Map<String, Value>) -> Result<Vec<String>, AuthError> {
+    let invalid = || AuthError::ClaimInvalid { claim: "aud".to_owned() };
+    match claims.get("aud") {
+        None => Err(AuthError::ClaimMissing { claim: "aud".to_owned() }),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Array(items)) => items.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid)).collect(),
+        Some(_) => Err(invalid()),
+    }
+}
+
+/// True if `typ` fits the issuer's policy. Media types compare case-insensitively
+/// and may carry the `application/` prefix (RFC 7515 §4.1.9).
+pub(crate) fn typ_ok(typ: Option<&str>, policy: TypPolicy) -> bool {
+    let Some(t) = typ else { return policy == TypPolicy::Lenient };
+    let t = if t.len() > 12 && t[..12].eq_ignore_ascii_case("application/") { &t[12..] } else { t };
+    t.eq_ignore_ascii_case("at+jwt") || (policy == TypPolicy::Lenient && t.eq_ignore_ascii_case("jwt"))
+}
+
+/// Checks time, audience, required claims and `typ`, in that order.
+/// Returns `exp`. `iss` has already selected `issuer` by exact match.
+pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Policy, issuer: &IssuerPolicy, now: u64) -> Result<f64, AuthError> {
+    let now_f = now as f64;
+    let leeway = policy.leeway_seconds as f64;
+
+    // RFC 7519 §4.1.4: reject on or after exp (with leeway). An access token without exp never expires: refused.
+    let exp = numeric_date(claims, "exp")?.ok_or(AuthError::ClaimMissing { claim: "exp".to_owned() })?;
+    if now_f >= exp + leeway {
+        return Err(AuthError::Expired { exp, now });
+    }
+    if numeric_date(claims, "nbf")?.is_some_and(|nbf| nbf > now_f + leeway) {
+        return Err(AuthError::NotYetValid);
+    }
+    if numeric_date(claims, "iat")?.is_some_and(|iat| iat > now_f + leeway) {
+        return Err(AuthError::IssuedInFuture);
+    }
+
+    // RFC 9068 §4 / RFC 8707: the token must be meant for this resource.
+    let aud = audiences(claims)?;
+    if !aud.iter().any(|a| policy.audiences.contains(a)) {
+        return Err(AuthError::Audience);
+    }
+    debug_assert_eq!(claims.get("iss").and_then(Value::as_str), Some(issuer.issuer.as_str()));
+
+    for name in &policy.required_claims {
+        let value = claims.get(name.as_str()).filter(|v| !v.is_null()).ok_or_else(|| AuthError::ClaimMissing { claim: name.clone() })?;
+        let type_ok = if STRING_CLAIMS.contains(&name.as_str()) {
+            value.is_string()
+        } else if NUMBER_CLAIMS.contains(&name.as_str()) {
+            value.is_number()
+        } else {
+            true
+        };
+        if !type_ok {
+            return Err(AuthError::ClaimInvalid { claim: name.clone() });
+        }
+    }
+    // Optional identity claims must still have the right type when present.
+    for name in ["sub", "client_id", "jti"] {
+        if claims.get(name).is_some_and(|v| !v.is_string()) {
+            return Err(AuthError::ClaimInvalid { claim: name.to_owned() });
+        }
+    }
+
+    if !typ_ok(typ, issuer.typ) {
+        return Err(AuthError::TokenType);
+    }
+    Ok(exp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typ_policies() {
+        for t in [None, Some("JWT"), Some("jwt"), Some("at+jwt"), Some("AT+JWT"), Some("application/at+jwt"), Some("Application/JWT")] {
+            assert!(typ_ok(t, TypPolicy::Lenient), "{t:?}");
+        }
+        for t in [Some("JOSE"), Some("dpop+jwt"), Some("application/"), Some(""), Some("id_token+jwt")] {
+            assert!(!typ_ok(t, TypPolicy::Lenient), "{t:?}");
+        }
+        for t in [Some("at+jwt"), Some("application/AT+JWT")] {
+            assert!(typ_ok(t, TypPolicy::Strict), "{t:?}");
+        }
+        for t in [None, Some("JWT"), Some("application/jwt")] {
+            assert!(!typ_ok(t, TypPolicy::Strict), "{t:?}");
+        }
+    }
+}

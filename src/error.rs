@@ -1,0 +1,415 @@
+//! The one error enum for a refused request, and its mapping to the wire.
+//!
+//! Every check in [`crate::Validator::verify`] fails with exactly one
+//! [`AuthError`] variant. [`AuthError::code`], [`AuthError::status`],
+//! [`AuthError::rfc6750`] and [`AuthError::description`] are the single place
+//! where a failure becomes an HTTP status, an RFC 6750 §3.1 error code, a
+//! stable `ERR_…` code and a short fixed description. Descriptions are
+//! `&'static str`: nothing from the request can ever reach a response through
+//! them.
+
+use std::fmt;
+
+/// The RFC 6750 §3.1 error code carried in a challenge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rfc6750Error {
+    /// `invalid_request`: the request is malformed (400).
+    InvalidRequest,
+    /// `invalid_token`: the token is expired, revoked, malformed or invalid (401).
+    InvalidToken,
+    /// `insufficient_scope`: the token lacks privileges the request needs (403).
+    InsufficientScope,
+}
+
+impl Rfc6750Error {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+}
+
+/// Why a request was refused, in the order the checks run.
+///
+/// Variants may carry context for logs (never the token itself); the client
+/// only ever sees the fixed [`description`](AuthError::description).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No `Authorization: Bearer` credentials at all (RFC 6750 §3.1: the
+    /// challenge carries no error code).
+    NoCredentials,
+    /// The `Authorization` header is not `Bearer <b64token>` (RFC 6750 §2.1).
+    MalformedAuthorization,
+    /// The token is longer than `maxTokenBytes`; refused before decoding.
+    TokenTooLarge {
+        /// Length of the presented token in bytes.
+        len: usize,
+        /// The configured bound.
+        max: usize,
+    },
+    /// Five segments: a JWE (RFC 7516). Encrypted access tokens are not accepted.
+    JweUnsupported,
+    /// Not exactly three non-empty-header segments (RFC 7515 §7.1).
+    MalformedJws,
+    /// A segment is not canonical unpadded base64url (RFC 7515 §2, RFC 4648 §5).
+    Base64Url,
+    /// The protected header is not a UTF-8 JSON object, or a member has the wrong type.
+    InvalidHeader,
+    /// The payload is not a UTF-8 JSON object (RFC 7519 §7.2).
+    InvalidPayload,
+    /// A JSON object has a member name twice (RFC 7515 §5.2, RFC 7519 §4).
+    DuplicateMember,
+    /// JSON nesting deeper than the bound.
+    JsonTooDeep,
+    /// `alg` is missing or not a string (RFC 7515 §4.1.1).
+    AlgorithmMissing,
+    /// `alg` is `none` in some spelling (RFC 8725 §2.1, §3.1).
+    AlgorithmNone,
+    /// `alg` is a MAC algorithm (HS*): never accepted (RFC 8725 §2.1 key confusion).
+    AlgorithmSymmetric,
+    /// `alg` is not one this issuer is allowed to use.
+    AlgorithmNotAllowed,
+    /// `crit` is present: no extensions are understood (RFC 7515 §4.1.11).
+    CriticalHeader,
+    /// `b64` is present: unencoded payloads are not accepted (RFC 7797).
+    UnencodedPayload,
+    /// `iss` is missing, not a string, or not a configured issuer (RFC 7519 §4.1.1).
+    UnknownIssuer,
+    /// No key set is loaded for the token's issuer (a server-side condition).
+    JwksUnavailable,
+    /// No key in the issuer's key set fits the token's `kid` and `alg`.
+    NoMatchingKey,
+    /// The token has no `kid` and more than one key fits its `alg`.
+    AmbiguousKey,
+    /// The signature does not verify (RFC 7515 §5.2 step 8).
+    Signature,
+    /// `now ≥ exp + leeway` (RFC 7519 §4.1.4).
+    Expired {
+        /// The `exp` claim.
+        exp: f64,
+        /// The time of the check.
+        now: u64,
+    },
+    /// `nbf > now + leeway` (RFC 7519 §4.1.5).
+    NotYetValid,
+    /// `iat > now + leeway` (RFC 7519 §4.1.6).
+    IssuedInFuture,
+    /// `aud` does not name this resource (RFC 7519 §4.1.3, RFC 9068 §4, RFC 8707).
+    Audience,
+    /// A required claim is absent.
+    ClaimMissing {
+        /// The claim's name (from the config, or a registered claim name).
+        claim: String,
+    },
+    /// A claim has the wrong JSON type.
+    ClaimInvalid {
+        /// The claim's name.
+        claim: String,
+    },
+    /// The `typ` header does not fit the issuer's policy (RFC 9068 §2.1, RFC 8725 §3.11).
+    TokenType,
+    /// The token lacks a scope this request needs (RFC 6750 §3.1).
+    InsufficientScope,
+    /// The request body is not a JSON-RPC request, notification, response or batch.
+    InvalidMcpRequest,
+    /// The request body exceeds `maxBodyBytes`.
+    BodyTooLarge,
+    /// `defaultPolicy` is `deny` and the request names an unlisted operation.
+    OperationDenied,
+}
+
+impl AuthError {
+    /// Every variant's stable code, for documentation and exhaustive tests.
+    pub const CODES: &'static [&'static str] = &[
+        "ERR_NO_BEARER_TOKEN",
+        "ERR_BEARER_MALFORMED",
+        "ERR_TOKEN_TOO_LARGE",
+        "ERR_JWE_UNSUPPORTED",
+        "ERR_JWS_MALFORMED",
+        "ERR_JWS_BASE64URL",
+        "ERR_JWS_HEADER_INVALID",
+        "ERR_JWT_PAYLOAD_INVALID",
+        "ERR_JSON_DUPLICATE_MEMBER",
+        "ERR_JSON_TOO_DEEP",
+        "ERR_JWS_ALG_MISSING",
+        "ERR_JWS_ALG_NONE",
+        "ERR_JWS_ALG_SYMMETRIC",
+        "ERR_JWS_ALG_NOT_ALLOWED",
+        "ERR_JWS_CRIT",
+        "ERR_JWS_B64",
+        "ERR_JWT_ISSUER",
+        "ERR_JWKS_UNAVAILABLE",
+        "ERR_JWKS_NO_MATCHING_KEY",
+        "ERR_JWKS_AMBIGUOUS_KEY",
+        "ERR_JWS_SIGNATURE",
+        "ERR_JWT_EXPIRED",
+        "ERR_JWT_NOT_YET_VALID",
+        "ERR_JWT_ISSUED_IN_FUTURE",
+        "ERR_JWT_AUDIENCE",
+        "ERR_JWT_CLAIM_MISSING",
+        "ERR_JWT_CLAIM_INVALID",
+        "ERR_JWT_TYPE",
+        "ERR_INSUFFICIENT_SCOPE",
+        "ERR_MCP_REQUEST_INVALID",
+        "ERR_MCP_BODY_TOO_LARGE",
+        "ERR_MCP_OPERATION_DENIED",
+    ];
+
+    /// The stable, documented code callers switch on.
+    pub fn code(&self) -> &'static str {
+        self.wire().0
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> u16 {
+        self.wire().1
+    }
+
+    /// The RFC 6750 error code, or `None` when no credentials were sent.
+    pub fn rfc6750(&self) -> Option<Rfc6750Error> {
+        self.wire().2
+    }
+
+    /// A short fixed description (RFC 6750 `error_description`): never request data.
+    pub fn description(&self) -> &'static str {
+        self.wire().3
+    }
+
+    /// The one mapping from a failure to the wire.
+    fn wire(&self) -> (&'static str, u16, Option<Rfc6750Error>, &'static str) {
+        use Rfc6750Error::{InsufficientScope as Scope, InvalidRequest as Req, InvalidToken as Tok};
+        match self {
+            Self::NoCredentials => ("ERR_NO_BEARER_TOKEN", 401, None, "Bearer token required"),
+            Self::MalformedAuthorization => (
+                "ERR_BEARER_MALFORMED",
+                400,
+                Some(Req),
+                "Authorization header is not a single Bearer token",
+            ),
+            Self::TokenTooLarge { .. } => ("ERR_TOKEN_TOO_LARGE", 401, Some(Tok), "Token is too large"),
+            Self::JweUnsupported => (
+                "ERR_JWE_UNSUPPORTED",
+                401,
+                Some(Tok),
+                "Encrypted tokens are not accepted",
+            ),
+            Self::MalformedJws => ("ERR_JWS_MALFORMED", 401, Some(Tok), "Token is not a compact JWS"),
+            Self::Base64Url => (
+                "ERR_JWS_BASE64URL",
+                401,
+                Some(Tok),
+                "Token segment is not canonical base64url",
+            ),
+            Self::InvalidHeader => (
+                "ERR_JWS_HEADER_INVALID",
+                401,
+                Some(Tok),
+                "Token header is not a valid JSON object",
+            ),
+            Self::InvalidPayload => (
+                "ERR_JWT_PAYLOAD_INVALID",
+                401,
+                Some(Tok),
+                "Token payload is not a valid JSON object",
+            ),
+            Self::DuplicateMember => (
+                "ERR_JSON_DUPLICATE_MEMBER",
+                401,
+                Some(Tok),
+                "Token JSON has a duplicate member name",
+            ),
+            Self::JsonTooDeep => ("ERR_JSON_TOO_DEEP", 401, Some(Tok), "Token JSON is nested too deeply"),
+            Self::AlgorithmMissing => ("ERR_JWS_ALG_MISSING", 401, Some(Tok), "Token has no algorithm"),
+            Self::AlgorithmNone => ("ERR_JWS_ALG_NONE", 401, Some(Tok), "Unsigned tokens are not accepted"),
+            Self::AlgorithmSymmetric => (
+                "ERR_JWS_ALG_SYMMETRIC",
+                401,
+                Some(Tok),
+                "Symmetric algorithms are not accepted",
+            ),
+            Self::AlgorithmNotAllowed => (
+                "ERR_JWS_ALG_NOT_ALLOWED",
+                401,
+                Some(Tok),
+                "Token algorithm is not allowed",
+            ),
+            Self::CriticalHeader => (
+                "ERR_JWS_CRIT",
+                401,
+                Some(Tok),
+                "Critical header extensions are not supported",
+            ),
+            Self::UnencodedPayload => (
+                "ERR_JWS_B64",
+                401,
+                Some(Tok),
+                "Unencoded payloads are not accepted",
+            ),
+            Self::UnknownIssuer => ("ERR_JWT_ISSUER", 401, Some(Tok), "Token issuer is not trusted"),
+            Self::JwksUnavailable => (
+                "ERR_JWKS_UNAVAILABLE",
+                503,
+                None,
+                "Signing keys are temporarily unavailable",
+            ),
+            Self::NoMatchingKey => (
+                "ERR_JWKS_NO_MATCHING_KEY",
+                401,
+                Some(Tok),
+                "No signing key matches the token",
+            ),
+            Self::AmbiguousKey => (
+                "ERR_JWKS_AMBIGUOUS_KEY",
+                401,
+                Some(Tok),
+                "Token has no key id and several keys match",
+            ),
+            Self::Signature => ("ERR_JWS_SIGNATURE", 401, Some(Tok), "Token signature is invalid"),
+            Self::Expired { .. } => ("ERR_JWT_EXPIRED", 401, Some(Tok), "Token has expired"),
+            Self::NotYetValid => ("ERR_JWT_NOT_YET_VALID", 401, Some(Tok), "Token is not yet valid"),
+            Self::IssuedInFuture => (
+                "ERR_JWT_ISSUED_IN_FUTURE",
+                401,
+                Some(Tok),
+                "Token is issued in the future",
+            ),
+            Self::Audience => (
+                "ERR_JWT_AUDIENCE",
+                401,
+                Some(Tok),
+                "Token audience is not this resource",
+            ),
+            Self::ClaimMissing { .. } => (
+                "ERR_JWT_CLAIM_MISSING",
+                401,
+                Some(Tok),
+                "Token lacks a required claim",
+            ),
+            Self::ClaimInvalid { .. } => (
+                "ERR_JWT_CLAIM_INVALID",
+                401,
+                Some(Tok),
+                "Token claim has an invalid type",
+            ),
+            Self::TokenType => ("ERR_JWT_TYPE", 401, Some(Tok), "Token type is not an access token"),
+            Self::InsufficientScope => (
+                "ERR_INSUFFICIENT_SCOPE",
+                403,
+                Some(Scope),
+                "Token lacks a scope this request needs",
+            ),
+            Self::InvalidMcpRequest => (
+                "ERR_MCP_REQUEST_INVALID",
+                400,
+                Some(Req),
+                "Request body is not JSON-RPC",
+            ),
+            Self::BodyTooLarge => (
+                "ERR_MCP_BODY_TOO_LARGE",
+                413,
+                Some(Req),
+                "Request body is too large",
+            ),
+            Self::OperationDenied => (
+                "ERR_MCP_OPERATION_DENIED",
+                403,
+                Some(Scope),
+                "This operation is not permitted",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.description())
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// A configuration mistake, found once when the config is checked into a
+/// policy. It names the offending field (`issuers[0].algorithms[2]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Path of the offending field, e.g. `issuers[0].algorithms[1]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "config: {}", self.message)
+        } else {
+            write!(f, "config field `{}`: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_are_quotable_and_codes_listed() {
+        let all = [
+            AuthError::NoCredentials,
+            AuthError::MalformedAuthorization,
+            AuthError::TokenTooLarge { len: 1, max: 0 },
+            AuthError::JweUnsupported,
+            AuthError::MalformedJws,
+            AuthError::Base64Url,
+            AuthError::InvalidHeader,
+            AuthError::InvalidPayload,
+            AuthError::DuplicateMember,
+            AuthError::JsonTooDeep,
+            AuthError::AlgorithmMissing,
+            AuthError::AlgorithmNone,
+            AuthError::AlgorithmSymmetric,
+            AuthError::AlgorithmNotAllowed,
+            AuthError::CriticalHeader,
+            AuthError::UnencodedPayload,
+            AuthError::UnknownIssuer,
+            AuthError::JwksUnavailable,
+            AuthError::NoMatchingKey,
+            AuthError::AmbiguousKey,
+            AuthError::Signature,
+            AuthError::Expired { exp: 0.0, now: 1 },
+            AuthError::NotYetValid,
+            AuthError::IssuedInFuture,
+            AuthError::Audience,
+            AuthError::ClaimMissing { claim: "sub".into() },
+            AuthError::ClaimInvalid { claim: "exp".into() },
+            AuthError::TokenType,
+            AuthError::InsufficientScope,
+            AuthError::InvalidMcpRequest,
+            AuthError::BodyTooLarge,
+            AuthError::OperationDenied,
+        ];
+        let codes: Vec<_> = all.iter().map(AuthError::code).collect();
+        assert_eq!(codes, AuthError::CODES);
+        for e in &all {
+            assert!(!e.description().contains(['"', '\\']));
+            match e.rfc6750() {
+                None => assert!(matches!(e.status(), 401 | 503)),
+                Some(Rfc6750Error::InvalidRequest) => assert!(matches!(e.status(), 400 | 413)),
+                Some(Rfc6750Error::InvalidToken) => assert_eq!(e.status(), 401),
+                Some(Rfc6750Error::InsufficientScope) => assert_eq!(e.status(), 403),
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! # mcp-edge-auth
+//!
+//! The token gate for remote MCP servers: an OAuth 2.1 resource server core
+//! that decides whether a request carries a valid JWT access token for this
+//! resource (RFC 9068, RFC 8725), and what to answer when it does not
+//! (RFC 6750 challenges, RFC 9728 metadata).
+//!
+//! The core does no I/O and has no clock: it is handed key sets and `now`.
+//!
+//! ```
+//! use mcp_edge_auth::{Policy, Validator};
+//!
+//! let policy = Policy::from_json(r#"{
+//!     "resource": "https://mcp.example.com/mcp",
+//!     "issuers": [{ "issuer": "https://auth.example.com" }],
+//!     "tools": { "update_pet_profile": ["pet-profile:write"] }
+//! }"#).expect("valid config");
+//! let mut validator = Validator::new(policy);
+//! validator.set_jwks("https://auth.example.com", br#"{"keys":[]}"#).expect("a key set");
+//!
+//! // No credentials: 401 with a challenge that has no error code.
+//! let refusal = validator.verify(None, None, 1_700_000_000).unwrap_err();
+//! assert_eq!(refusal.status(), 401);
+//! assert_eq!(refusal.www_authenticate,
+//!     r#"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod base64url;
+pub mod bearer;
+pub mod challenge;
+mod claims;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod json;
+pub mod jwa;
+pub mod jws;
+pub mod keys;
+pub mod mcp;
+pub mod metadata;
+pub mod scope;
+mod uri;
+mod validator;
+
+pub use config::{Config, IssuerConfig, Policy};
+pub use error::{AuthError, ConfigError, Rfc6750Error};
+pub use jwa::Algorithm;
+pub use keys::{KeySet, SkippedKey};
+pub use metadata::{well_known_urls, ProtectedResourceMetadata};
+pub use validator::{AuthInfo, JwksReport, Refusal, SetJwksError, Validator};
