@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::bearer;
 use crate::challenge::challenge;
@@ -77,17 +77,16 @@ impl Refusal {
     /// The refusal as the JSON object every way in reports:
     /// `{"ok":false,"status","error"?,"code","description","wwwAuthenticate"}`.
     pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "ok": false,
-            "status": self.error.status(),
-            "code": self.error.code(),
-            "description": self.error.description(),
-            "wwwAuthenticate": self.www_authenticate,
-        });
+        let mut v = Map::new();
+        v.insert("ok".into(), false.into());
+        v.insert("status".into(), self.error.status().into());
         if let Some(code) = self.error.rfc6750() {
-            v["error"] = Value::from(code.as_str());
+            v.insert("error".into(), code.as_str().into());
         }
-        v
+        v.insert("code".into(), self.error.code().into());
+        v.insert("description".into(), self.error.description().into());
+        v.insert("wwwAuthenticate".into(), self.www_authenticate.clone().into());
+        Value::Object(v)
     }
 }
 

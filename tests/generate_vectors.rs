@@ -808,6 +808,42 @@ fn rfc(k: &Keys) -> File {
     f
 }
 
+
+// ---------------------------------------------------------------- examples/demo
+
+/// The demo the README's run command verifies: VetAssist's config, its
+/// authorization server's key set, and two long-lived tokens (a demo key, not a secret).
+fn demo(k: &Keys, out: &mut BTreeMap<String, String>) {
+    const DEMO_RESOURCE: &str = "https://vetassist.example/mcp";
+    const DEMO_AS: &str = "https://auth.vetassist.example";
+    let config = json!({
+        "resource": DEMO_RESOURCE,
+        "issuers": [{"issuer": DEMO_AS, "algorithms": ["ES256", "RS256"], "typ": "at+jwt"}],
+        "requiredScopes": ["mcp:access"],
+        "requiredClaims": ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"],
+        "tools": {
+            "get_pet_profile": ["pet-profile:read"],
+            "get_vaccination_schedule": ["pet-profile:read"],
+            "book_appointment": ["pet-profile:read"],
+            "update_pet_profile": ["pet-profile:write"]
+        },
+        "scopesSupported": ["mcp:access", "pet-profile:read", "pet-profile:write"],
+        "resourceName": "VetAssist MCP",
+        "resourceDocumentation": "https://vetassist.example/docs"
+    });
+    let token = |sub: &str, scope: &str| {
+        let c = json!({"iss": DEMO_AS, "sub": sub, "aud": DEMO_RESOURCE, "iat": NOW, "exp": 4_102_444_800u64, "jti": format!("demo-{sub}"), "client_id": "vetassist-demo-client", "scope": scope});
+        jws(&k.p256, "ES256", &header("ES256", "p256"), &c.to_string()) + "\n"
+    };
+    let pretty = |v: Value| serde_json::to_string_pretty(&v).unwrap() + "\n";
+    let demo = "../../examples/demo";
+    out.insert(format!("{demo}/config.json"), pretty(config));
+    out.insert(format!("{demo}/jwks.json"), pretty(json!({"keys": [k.p256.public()]})));
+    out.insert(format!("{demo}/bob.token"), token("bob", "mcp:access pet-profile:read"));
+    out.insert(format!("{demo}/vet-staff.token"), token("dr-alice", "mcp:access pet-profile:read pet-profile:write"));
+    out.insert(format!("{demo}/update_pet_profile.json"), pretty(json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "update_pet_profile", "arguments": {"petId": "rex", "weightKg": 31.5}}})));
+}
+
 // ---------------------------------------------------------------- the check
 
 #[test]
@@ -819,12 +855,13 @@ fn committed_vectors_match_the_generator() {
     claims_file(&k).write("claims", &mut files);
     requests(&k).write("requests", &mut files);
     rfc(&k).write("rfc", &mut files);
+    demo(&k, &mut files);
     let dir = root().join("vectors");
     let mut stale = Vec::new();
     for (name, text) in &files {
-        let path = dir.join(name);
+        let path = dir.join(name); // names of demo files are relative paths leaving tests/vectors
         if regenerate() {
-            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, text).unwrap();
         } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             stale.push(name.clone());
