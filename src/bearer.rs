@@ -61,7 +61,19 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for v in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer a\nb", "Bearer =abc", "Bearer a=b", "Bearer tok$", "Bearer ä", "Bearer a, Basic b", "Bear(er x"] {
+        for v in [
+            "Bearer",
+            "Bearer ",
+            "Bearer a b",
+            "Bearer a,b",
+            "Bearer a\nb",
+            "Bearer =abc",
+            "Bearer a=b",
+            "Bearer tok$",
+            "Bearer ä",
+            "Bearer a, Basic b",
+            "Bear(er x",
+        ] {
             assert_eq!(extract(Some(v)), Err(AuthError::MalformedAuthorization), "{v:?}");
         }
     }

@@ -30,7 +30,12 @@ pub(crate) fn audiences(claims: &Map<String, Value>) -> Result<Vec<String>, Auth
 /// and may carry the `application/` prefix (RFC 7515 §4.1.9).
 pub(crate) fn typ_ok(typ: Option<&str>, policy: TypPolicy) -> bool {
     let Some(t) = typ else { return policy == TypPolicy::Lenient };
-    let t = if t.len() > 12 && t[..12].eq_ignore_ascii_case("application/") { &t[12..] } else { t };
+    // Compare bytes: `typ` is attacker input and may hold multi-byte characters
+    // anywhere, so never slice the str at an offset that was not checked.
+    let t = match t.as_bytes().get(..12) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(b"application/") => &t[12..],
+        _ => t,
+    };
     t.eq_ignore_ascii_case("at+jwt") || (policy == TypPolicy::Lenient && t.eq_ignore_ascii_case("jwt"))
 }
 
@@ -94,7 +99,16 @@ mod tests {
         for t in [None, Some("JWT"), Some("jwt"), Some("at+jwt"), Some("AT+JWT"), Some("application/at+jwt"), Some("Application/JWT")] {
             assert!(typ_ok(t, TypPolicy::Lenient), "{t:?}");
         }
-        for t in [Some("JOSE"), Some("dpop+jwt"), Some("application/"), Some(""), Some("id_token+jwt")] {
+        for t in [
+            Some("JOSE"),
+            Some("dpop+jwt"),
+            Some("application/"),
+            Some(""),
+            Some("id_token+jwt"),
+            Some("applicationé+jwt"),
+            Some("ééééééé"),
+            Some("application/é"),
+        ] {
             assert!(!typ_ok(t, TypPolicy::Lenient), "{t:?}");
         }
         for t in [Some("at+jwt"), Some("application/AT+JWT")] {

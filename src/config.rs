@@ -271,7 +271,10 @@ impl Policy {
                     let mut out = Vec::new();
                     for (j, name) in list.iter().enumerate() {
                         let alg = Algorithm::from_name(name).ok_or_else(|| {
-                            ConfigError::new(format!("{}[{j}]", f("algorithms")), format!("unknown algorithm {name:?}; supported: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"))
+                            ConfigError::new(
+                                format!("{}[{j}]", f("algorithms")),
+                                format!("unknown algorithm {name:?}; supported: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"),
+                            )
                         })?;
                         if !out.contains(&alg) {
                             out.push(alg);
@@ -283,7 +286,9 @@ impl Policy {
             let typ = match iss.typ.as_deref() {
                 None => TypPolicy::Lenient,
                 Some(t) if t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt") => TypPolicy::Strict,
-                Some(t) => return Err(ConfigError::new(f("typ"), format!("{t:?} is not supported; use \"at+jwt\" (strict RFC 9068) or leave it out (lenient)"))),
+                Some(t) => {
+                    return Err(ConfigError::new(f("typ"), format!("{t:?} is not supported; use \"at+jwt\" (strict RFC 9068) or leave it out (lenient)")))
+                }
             };
             issuers.push(IssuerPolicy {
                 issuer: iss.issuer,

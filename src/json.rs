@@ -31,9 +31,7 @@ pub enum JsonError {
 pub fn parse(input: &[u8]) -> Result<Value, JsonError> {
     let violation = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(input);
-    let value = Strict { depth: MAX_DEPTH, violation: &violation }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v));
+    let value = Strict { depth: MAX_DEPTH, violation: &violation }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     match (value, violation.get()) {
         (Ok(v), None) => Ok(v),
         (_, Some(v)) => Err(v),

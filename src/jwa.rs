@@ -41,17 +41,7 @@ pub enum KeyFamily {
 
 impl Algorithm {
     /// Every supported algorithm, the default allowlist.
-    pub const ALL: [Algorithm; 9] = [
-        Self::Rs256,
-        Self::Rs384,
-        Self::Rs512,
-        Self::Ps256,
-        Self::Ps384,
-        Self::Ps512,
-        Self::Es256,
-        Self::Es384,
-        Self::EdDsa,
-    ];
+    pub const ALL: [Algorithm; 9] = [Self::Rs256, Self::Rs384, Self::Rs512, Self::Ps256, Self::Ps384, Self::Ps512, Self::Es256, Self::Es384, Self::EdDsa];
 
     /// Looks up an `alg` value; names are case-sensitive (RFC 7515 §4.1.1).
     pub fn from_name(name: &str) -> Option<Self> {

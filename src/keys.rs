@@ -242,7 +242,10 @@ mod tests {
     fn ec_keys_are_checked() {
         parse_jwk(&json!({"kty":"EC","crv":"P-256","x":P256_X,"y":P256_Y})).unwrap();
         // Flip one bit of y: off the curve.
-        assert_eq!(reason(json!({"kty":"EC","crv":"P-256","x":P256_X,"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a1"})), "a key parameter is not canonical base64url");
+        assert_eq!(
+            reason(json!({"kty":"EC","crv":"P-256","x":P256_X,"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a1"})),
+            "a key parameter is not canonical base64url"
+        );
         assert_eq!(reason(json!({"kty":"EC","crv":"P-256","x":P256_X,"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5aw"})), "the point is not on the curve");
         assert_eq!(reason(json!({"kty":"EC","crv":"P-256","x":"AA","y":P256_Y})), "a coordinate has the wrong length for its curve");
         assert_eq!(reason(json!({"kty":"EC","crv":"P-521","x":P256_X,"y":P256_Y})), "unsupported curve");
@@ -265,10 +268,10 @@ mod tests {
         let set = json!({"keys":[{"kty":"EC","crv":"P-256","x":P256_X,"y":P256_Y,"kid":"good"},{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"short"},"junk"]});
         let (keys, skipped) = KeySet::parse(set.to_string().as_bytes()).unwrap();
         assert_eq!(keys.keys().len(), 1);
-        assert_eq!(skipped, [
-            SkippedKey { kid: Some("short".into()), reason: "RSA modulus is shorter than 2048 bits" },
-            SkippedKey { kid: None, reason: "not a JSON object" },
-        ]);
+        assert_eq!(
+            skipped,
+            [SkippedKey { kid: Some("short".into()), reason: "RSA modulus is shorter than 2048 bits" }, SkippedKey { kid: None, reason: "not a JSON object" },]
+        );
         assert_eq!(KeySet::parse(b"[]").unwrap_err(), JwksError::NotJson);
         assert_eq!(KeySet::parse(b"{}").unwrap_err(), JwksError::NoKeys);
     }

@@ -114,7 +114,17 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_json_rpc() {
-        for bad in [&b"[]"[..], b"{}", b"1", b"{\"jsonrpc\":\"1.0\",\"method\":\"x\"}", b"{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{}}", b"{\"jsonrpc\":\"2.0\",\"method\":5}", b"not json", b"[{\"jsonrpc\":\"2.0\",\"method\":\"a\"},2]", br#"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"a","name":"b"}}"#] {
+        for bad in [
+            &b"[]"[..],
+            b"{}",
+            b"1",
+            b"{\"jsonrpc\":\"1.0\",\"method\":\"x\"}",
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{}}",
+            b"{\"jsonrpc\":\"2.0\",\"method\":5}",
+            b"not json",
+            b"[{\"jsonrpc\":\"2.0\",\"method\":\"a\"},2]",
+            br#"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"a","name":"b"}}"#,
+        ] {
             assert_eq!(inspect(bad, 1 << 20), Err(AuthError::InvalidMcpRequest), "{}", String::from_utf8_lossy(bad));
         }
         assert_eq!(inspect(b"{}", 1), Err(AuthError::BodyTooLarge));
@@ -122,13 +132,18 @@ mod tests {
 
     #[test]
     fn needs_union_and_deny() {
-        let mut p = Policy::from_json(r#"{"resource":"https://m.example/mcp","issuers":[{"issuer":"i"}],"requiredScopes":["mcp:access"],
-            "tools":{"update_pet_profile":["pet-profile:write"],"get_pet_profile":["pet-profile:read"]},"methods":{"tools/call":["tools"]}}"#).unwrap();
+        let mut p = Policy::from_json(
+            r#"{"resource":"https://m.example/mcp","issuers":[{"issuer":"i"}],"requiredScopes":["mcp:access"],
+            "tools":{"update_pet_profile":["pet-profile:write"],"get_pet_profile":["pet-profile:read"]},"methods":{"tools/call":["tools"]}}"#,
+        )
+        .unwrap();
         let ops = [Operation::Tool("update_pet_profile".into()), Operation::Tool("get_pet_profile".into()), Operation::Tool("other".into())];
         assert_eq!(needed_scopes(&p, &ops).unwrap(), ["mcp:access", "pet-profile:write", "tools", "pet-profile:read"]);
         p.operations.deny_unlisted = true;
         assert_eq!(needed_scopes(&p, &ops), Err(AuthError::OperationDenied));
-        assert!(needed_scopes(&p, &[Operation::Method("initialize".into()), Operation::Method("notifications/initialized".into()), Operation::Response]).is_ok());
+        assert!(
+            needed_scopes(&p, &[Operation::Method("initialize".into()), Operation::Method("notifications/initialized".into()), Operation::Response]).is_ok()
+        );
         assert_eq!(needed_scopes(&p, &[Operation::Method("sampling/createMessage".into())]), Err(AuthError::OperationDenied));
     }
 }

@@ -91,7 +91,18 @@ mod tests {
 
     #[test]
     fn refuses_the_rest_naming_the_field() {
-        for bad in ["mcp.example.com", "http://mcp.example.com/", "https://", "https://u@h/", "https://h/#f", "https://h/ x", "https://h/\"", "https://h:x/", "ftp://h/", "HTTPS://h/"] {
+        for bad in [
+            "mcp.example.com",
+            "http://mcp.example.com/",
+            "https://",
+            "https://u@h/",
+            "https://h/#f",
+            "https://h/ x",
+            "https://h/\"",
+            "https://h:x/",
+            "ftp://h/",
+            "HTTPS://h/",
+        ] {
             let e = parse(bad, "resource").unwrap_err();
             assert_eq!(e.field, "resource", "{bad}");
         }

@@ -139,7 +139,15 @@ fn standard_input_loses_exactly_one_line_ending() {
     let token = std::fs::read_to_string(demo("bob.token")).unwrap();
     let token = token.trim_end();
     let args = ["verify", "--config", &demo("config.json"), "--jwks", &demo("jwks.json"), "-"];
-    for (input, ok) in [(token.to_owned(), true), (format!("{token}\n"), true), (format!("{token}\r\n"), true), (format!("{token}\n\n"), false), (format!("{token} \n"), true), (format!(" {token}"), true), (format!("{token}\t"), true)] {
+    for (input, ok) in [
+        (token.to_owned(), true),
+        (format!("{token}\n"), true),
+        (format!("{token}\r\n"), true),
+        (format!("{token}\n\n"), false),
+        (format!("{token} \n"), true),
+        (format!(" {token}"), true),
+        (format!("{token}\t"), true),
+    ] {
         let out = run(&args, Some(input.as_bytes()));
         let v = json(&out);
         // A stray second newline is not stripped: the token is then malformed.

@@ -354,13 +354,19 @@ fn attacks(k: &Keys) -> File {
     // HMAC keyed with the public key in the forms libraries were tricked into using.
     let Private::Rsa(rsa) = &k.rsa2048.private else { unreachable!() };
     let public_jwk = k.rsa2048.public().to_string();
-    let secrets: [(&str, Vec<u8>); 3] = [("the modulus bytes", rsa.n().to_bytes_be()), ("the JWK text", public_jwk.into_bytes()), ("the kid", b"rsa-2048".to_vec())];
+    let secrets: [(&str, Vec<u8>); 3] =
+        [("the modulus bytes", rsa.n().to_bytes_be()), ("the JWK text", public_jwk.into_bytes()), ("the kid", b"rsa-2048".to_vec())];
     for alg in ["HS256", "HS384", "HS512", "hs256"] {
         for (what, secret) in &secrets {
             let h = header(alg, "rsa-2048");
             let input = format!("{}.{}", b64(h.as_bytes()), b64(payload.as_bytes()));
             let t = format!("{input}.{}", b64(&hmac(alg, secret, input.as_bytes())));
-            f.case(&format!("{alg} keyed with {what}"), "RFC 8725 §2.1, CVE-2015-9235, CVE-2016-10555, CVE-2017-11424", Some(t), invalid("ERR_JWS_ALG_SYMMETRIC"));
+            f.case(
+                &format!("{alg} keyed with {what}"),
+                "RFC 8725 §2.1, CVE-2015-9235, CVE-2016-10555, CVE-2017-11424",
+                Some(t),
+                invalid("ERR_JWS_ALG_SYMMETRIC"),
+            );
         }
     }
 
@@ -382,7 +388,14 @@ fn attacks(k: &Keys) -> File {
     }
 
     // kid tricks.
-    for (what, kid) in [("path traversal", "../../../../../../dev/null"), ("SQL injection", "x' UNION SELECT 'secret"), ("different case", "RSA-2048"), ("empty", ""), ("another issuer's key", "other-p256"), ("an EC key for RS256", "p256")] {
+    for (what, kid) in [
+        ("path traversal", "../../../../../../dev/null"),
+        ("SQL injection", "x' UNION SELECT 'secret"),
+        ("different case", "RSA-2048"),
+        ("empty", ""),
+        ("another issuer's key", "other-p256"),
+        ("an EC key for RS256", "p256"),
+    ] {
         let t = jws(&k.attacker, "RS256", &header("RS256", kid), &payload);
         f.case(&format!("kid {what}"), "RFC 8725 §3.10 (kid is not trusted input)", Some(t), invalid("ERR_JWKS_NO_MATCHING_KEY"));
     }
@@ -429,7 +442,8 @@ fn attacks(k: &Keys) -> File {
     // Ed25519: S + ℓ verifies in lax implementations (malleability).
     let t = token(&k.ed25519, "EdDSA", json!({}));
     let mut sig = b64d(segments(&t)[2].as_bytes()).unwrap();
-    let l: [u8; 32] = [0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10];
+    let l: [u8; 32] =
+        [0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10];
     let mut carry = 0u16;
     for i in 0..32 {
         let sum = u16::from(sig[32 + i]) + u16::from(l[i]) + carry;
@@ -466,7 +480,12 @@ fn attacks(k: &Keys) -> File {
     em.push(0);
     em.extend_from_slice(&hex("3031300d060960864801650304020105000420"));
     em.extend_from_slice(&digest);
-    let c = f.case("RSA key with e = 1: the message is its own signature", "RFC 8725 §3.5, RFC 7518 §6.3.1.2", Some(format!("{input}.{}", b64(&em))), invalid("ERR_JWKS_NO_MATCHING_KEY"));
+    let c = f.case(
+        "RSA key with e = 1: the message is its own signature",
+        "RFC 8725 §3.5, RFC 7518 §6.3.1.2",
+        Some(format!("{input}.{}", b64(&em))),
+        invalid("ERR_JWKS_NO_MATCHING_KEY"),
+    );
     c["keySets"] = "weak".into();
     c["skipped"] = json!(["rsa-e1", "rsa-even-e", "rsa-1024"]);
     let c = f.case("RSA 1024-bit key", "RFC 7518 §3.3 (2048 bits or larger)", Some(token(&k.rsa1024, "RS256", json!({}))), invalid("ERR_JWKS_NO_MATCHING_KEY"));
@@ -477,10 +496,9 @@ fn attacks(k: &Keys) -> File {
     c["skipped"] = json!(["rsa-e1", "rsa-even-e", "rsa-1024"]);
 
     // Extensions.
-    for (what, h) in [
-        ("crit naming exp", json!({"alg":"RS256","kid":"rsa-2048","crit":["exp"],"exp":1})),
-        ("crit empty", json!({"alg":"RS256","kid":"rsa-2048","crit":[]})),
-    ] {
+    for (what, h) in
+        [("crit naming exp", json!({"alg":"RS256","kid":"rsa-2048","crit":["exp"],"exp":1})), ("crit empty", json!({"alg":"RS256","kid":"rsa-2048","crit":[]}))]
+    {
         f.case(what, "RFC 7515 §4.1.11", Some(jws(&k.rsa2048, "RS256", &h.to_string(), &payload)), invalid("ERR_JWS_CRIT"));
     }
     let h = json!({"alg":"RS256","kid":"rsa-2048","b64":false,"crit":["b64"]}).to_string();
@@ -496,12 +514,27 @@ fn attacks(k: &Keys) -> File {
     f.case("signature with non-zero trailing bits", "RFC 4648 §3.5, RFC 7515 §2", Some(format!("{}.{}.{bumped}", s[0], s[1])), invalid("ERR_JWS_BASE64URL"));
     f.case("signature with base64 padding", "RFC 7515 §2", Some(format!("{}.{}.{}==", s[0], s[1], s[2])), invalid("ERR_JWS_BASE64URL"));
     // b64token allows "=" only at the very end: padding inside is not even a Bearer token.
-    f.case("header with base64 padding", "RFC 7515 §2, RFC 6750 §2.1", Some(format!("{}==.{}.{}", s[0], s[1], s[2])), refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"));
+    f.case(
+        "header with base64 padding",
+        "RFC 7515 §2, RFC 6750 §2.1",
+        Some(format!("{}==.{}.{}", s[0], s[1], s[2])),
+        refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"),
+    );
     let std_alphabet = s[2].replace('-', "+").replace('_', "/");
     assert_ne!(std_alphabet, s[2]);
     f.case("signature in the standard base64 alphabet", "RFC 7515 §2", Some(format!("{}.{}.{std_alphabet}", s[0], s[1])), invalid("ERR_JWS_BASE64URL"));
-    f.case("whitespace inside the token", "RFC 7515 §7.1, RFC 6750 §2.1", Some(format!("Bearer {}. {}.{}", s[0], s[1], s[2])), refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"));
-    f.case("line break inside the token", "RFC 7515 §7.1", Some(format!("Bearer {}.\n{}.{}", s[0], s[1], s[2])), refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"));
+    f.case(
+        "whitespace inside the token",
+        "RFC 7515 §7.1, RFC 6750 §2.1",
+        Some(format!("Bearer {}. {}.{}", s[0], s[1], s[2])),
+        refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"),
+    );
+    f.case(
+        "line break inside the token",
+        "RFC 7515 §7.1",
+        Some(format!("Bearer {}.\n{}.{}", s[0], s[1], s[2])),
+        refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"),
+    );
 
     // Structure.
     for (what, t) in [
@@ -519,15 +552,39 @@ fn attacks(k: &Keys) -> File {
     // JSON.
     let h = r#"{"alg":"RS256","kid":"rsa-2048","alg":"none"}"#;
     f.case("duplicate alg in the header", "RFC 7515 §5.2", Some(jws(&k.rsa2048, "RS256", h, &payload)), invalid("ERR_JSON_DUPLICATE_MEMBER"));
-    let p = format!(r#"{{"aud":"https://evil.example","iss":"{AUTH}","sub":"u","exp":{},"iat":{},"jti":"j","client_id":"c","scope":"mcp:access","aud":"{RESOURCE}"}}"#, NOW + 3600, NOW);
-    f.case("duplicate aud in the claims", "RFC 7519 §4", Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), &p)), invalid("ERR_JSON_DUPLICATE_MEMBER"));
+    let p = format!(
+        r#"{{"aud":"https://evil.example","iss":"{AUTH}","sub":"u","exp":{},"iat":{},"jti":"j","client_id":"c","scope":"mcp:access","aud":"{RESOURCE}"}}"#,
+        NOW + 3600,
+        NOW
+    );
+    f.case(
+        "duplicate aud in the claims",
+        "RFC 7519 §4",
+        Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), &p)),
+        invalid("ERR_JSON_DUPLICATE_MEMBER"),
+    );
     let p = claims(json!({"cnf": {"jkt": "a"}})).to_string().replace(r#"{"jkt":"a"}"#, r#"{"jkt":"a","jkt":"b"}"#);
-    f.case("duplicate member nested in a claim", "RFC 7519 §4", Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), &p)), invalid("ERR_JSON_DUPLICATE_MEMBER"));
+    f.case(
+        "duplicate member nested in a claim",
+        "RFC 7519 §4",
+        Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), &p)),
+        invalid("ERR_JSON_DUPLICATE_MEMBER"),
+    );
     let deep = format!("{}1{}", "[".repeat(40), "]".repeat(40));
     let p = claims(json!({})).to_string().replacen('{', &format!(r#"{{"deep":{deep},"#), 1);
     f.case("claims nested 40 deep", "bounded nesting", Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), &p)), invalid("ERR_JSON_TOO_DEEP"));
-    f.case("payload is not JSON", "RFC 7519 §7.2", Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), "It’s a dangerous business")), invalid("ERR_JWT_PAYLOAD_INVALID"));
-    f.case("payload is a JSON array", "RFC 7519 §7.2", Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), "[1,2]")), invalid("ERR_JWT_PAYLOAD_INVALID"));
+    f.case(
+        "payload is not JSON",
+        "RFC 7519 §7.2",
+        Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), "It’s a dangerous business")),
+        invalid("ERR_JWT_PAYLOAD_INVALID"),
+    );
+    f.case(
+        "payload is a JSON array",
+        "RFC 7519 §7.2",
+        Some(jws(&k.rsa2048, "RS256", &header("RS256", "rsa-2048"), "[1,2]")),
+        invalid("ERR_JWT_PAYLOAD_INVALID"),
+    );
     f.case("header is not UTF-8", "RFC 7515 §5.2", Some(format!("{}.{}.{}", b64(b"{\"alg\":\"RS256\xff\"}"), s[1], s[2])), invalid("ERR_JWS_HEADER_INVALID"));
 
     // Size: exactly the bound is accepted, one byte more is refused before decoding.
@@ -550,7 +607,9 @@ fn attacks(k: &Keys) -> File {
     f.case("64 KiB of garbage", "maxTokenBytes", Some("A".repeat(1 << 16)), invalid("ERR_TOKEN_TOO_LARGE"));
 
     // Issuer.
-    for (what, iss) in [("unknown", json!("https://evil.example.com")), ("with a trailing slash", json!(format!("{AUTH}/"))), ("a number", json!(7)), ("missing", Value::Null)] {
+    for (what, iss) in
+        [("unknown", json!("https://evil.example.com")), ("with a trailing slash", json!(format!("{AUTH}/"))), ("a number", json!(7)), ("missing", Value::Null)]
+    {
         f.case(&format!("iss {what}"), "RFC 7519 §4.1.1, RFC 8725 §3.8", Some(token(&k.rsa2048, "RS256", json!({"iss": iss}))), invalid("ERR_JWT_ISSUER"));
     }
     // Algorithms.
@@ -559,7 +618,12 @@ fn attacks(k: &Keys) -> File {
     c["config"] = "es256-only".into();
     for alg in ["ES512", "RS1", "Ed25519", "ES256K", "rs256"] {
         let h = json!({"alg": alg, "kid": "rsa-2048"}).to_string();
-        f.case(&format!("alg {alg}"), "RFC 8725 §3.1", Some(format!("{}.{}.{good_sig}", b64(h.as_bytes()), b64(payload.as_bytes()))), invalid("ERR_JWS_ALG_NOT_ALLOWED"));
+        f.case(
+            &format!("alg {alg}"),
+            "RFC 8725 §3.1",
+            Some(format!("{}.{}.{good_sig}", b64(h.as_bytes()), b64(payload.as_bytes()))),
+            invalid("ERR_JWS_ALG_NOT_ALLOWED"),
+        );
     }
     let h = json!({"kid": "rsa-2048"}).to_string();
     f.case("no alg", "RFC 7515 §4.1.1", Some(format!("{}.{}.{good_sig}", b64(h.as_bytes()), b64(payload.as_bytes()))), invalid("ERR_JWS_ALG_MISSING"));
@@ -586,7 +650,12 @@ fn attacks(k: &Keys) -> File {
     let no_kid_rsa = jws(&k.rsa2048, "RS256", r#"{"alg":"RS256"}"#, &payload);
     f.case("no kid, several keys fit", "RFC 7515 §4.1.4", Some(no_kid_rsa), invalid("ERR_JWKS_AMBIGUOUS_KEY"));
     f.key_sets.insert("auth only".into(), json!({ AUTH: {"keys": [k.p256.public()]} }));
-    let c = f.case("issuer with no key set loaded", "server-side: keys unavailable", Some(token(&k.other_p256, "ES256", json!({"iss": OTHER}))), refused(503, None, "ERR_JWKS_UNAVAILABLE"));
+    let c = f.case(
+        "issuer with no key set loaded",
+        "server-side: keys unavailable",
+        Some(token(&k.other_p256, "ES256", json!({"iss": OTHER}))),
+        refused(503, None, "ERR_JWKS_UNAVAILABLE"),
+    );
     c["keySets"] = "auth only".into();
     f
 }
@@ -635,14 +704,24 @@ fn claims_file(k: &Keys) -> File {
     }
     // exp = 1e309 overflows a double: the claims set is not valid JSON for us.
     let p = claims(json!({})).to_string().replace(&format!("\"exp\":{}", NOW + 3600), "\"exp\":1e309");
-    f.case("exp 1e309 (overflows a double)", "RFC 7519 §2, RFC 8259 §6", Some(jws(&k.p256, "ES256", &header("ES256", "p256"), &p)), invalid("ERR_JWT_PAYLOAD_INVALID"));
+    f.case(
+        "exp 1e309 (overflows a double)",
+        "RFC 7519 §2, RFC 8259 §6",
+        Some(jws(&k.p256, "ES256", &header("ES256", "p256"), &p)),
+        invalid("ERR_JWT_PAYLOAD_INVALID"),
+    );
 
     f.configs.insert("alternate audience".into(), with(default_config(), json!({"audiences": ["api://vetassist"]})));
     let c = f.case("aud one of the configured audiences", "RFC 7519 §4.1.3", Some(t(json!({"aud": "api://vetassist"}))), ok(READ));
     c["config"] = "alternate audience".into();
 
     f.configs.insert("minimal".into(), json!({"resource": RESOURCE, "issuers": [{"issuer": AUTH}, {"issuer": OTHER}]}));
-    let c = f.case("client id from azp when client_id is absent", "RFC 9068 §2.2, OIDC azp", Some(t(json!({"client_id": null, "azp": "azp-client", "sub": null, "jti": null, "iat": null}))), json!({"ok": true, "clientId": "azp-client", "scopes": READ}));
+    let c = f.case(
+        "client id from azp when client_id is absent",
+        "RFC 9068 §2.2, OIDC azp",
+        Some(t(json!({"client_id": null, "azp": "azp-client", "sub": null, "jti": null, "iat": null}))),
+        json!({"ok": true, "clientId": "azp-client", "scopes": READ}),
+    );
     c["config"] = "minimal".into();
 
     // typ.
@@ -685,7 +764,12 @@ fn requests(k: &Keys) -> File {
 
     f.case("no Authorization header", "RFC 6750 §3.1 (no error code)", None, refused(401, None, "ERR_NO_BEARER_TOKEN"));
     f.case("another scheme", "RFC 6750 §3.1", Some("Basic dXNlcjpwYXNz".into()), refused(401, None, "ERR_NO_BEARER_TOKEN"));
-    for (what, value) in [("Bearer and no token", "Bearer".to_owned()), ("two tokens", format!("Bearer {read} {read}")), ("token with a comma", format!("Bearer {read},")), ("token with a quote", "Bearer \"abc\"".to_owned())] {
+    for (what, value) in [
+        ("Bearer and no token", "Bearer".to_owned()),
+        ("two tokens", format!("Bearer {read} {read}")),
+        ("token with a comma", format!("Bearer {read},")),
+        ("token with a quote", "Bearer \"abc\"".to_owned()),
+    ] {
         f.case(what, "RFC 6750 §2.1", Some(value), refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"));
     }
     f.case("scheme in lower case", "RFC 6750 §2.1 (case-insensitive scheme)", Some(format!("bearer {read}")), ok(READ));
@@ -693,7 +777,13 @@ fn requests(k: &Keys) -> File {
 
     let cases: Vec<(&str, &str, &String, Value, Value)> = vec![
         ("get_pet_profile with pet-profile:read", "per-tool scopes", &read, tool_call("get_pet_profile"), ok(READ)),
-        ("update_pet_profile with pet-profile:write", "per-tool scopes", &write, tool_call("update_pet_profile"), ok(&["mcp:access", "pet-profile:read", "pet-profile:write"])),
+        (
+            "update_pet_profile with pet-profile:write",
+            "per-tool scopes",
+            &write,
+            tool_call("update_pet_profile"),
+            ok(&["mcp:access", "pet-profile:read", "pet-profile:write"]),
+        ),
         ("unlisted tool under defaultPolicy allow", "defaultPolicy", &read, tool_call("book_appointment"), ok(READ)),
         ("initialize needs only the base scopes", "requiredScopes", &read, json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}), ok(READ)),
         ("a JSON-RPC response from the client", "JSON-RPC 2.0 §5", &read, json!({"jsonrpc":"2.0","id":"srv-1","result":{}}), ok(READ)),
@@ -711,7 +801,13 @@ fn requests(k: &Keys) -> File {
         }
     };
     scope_case(&mut f, "update_pet_profile with only pet-profile:read", &read, Some(tool_call("update_pet_profile")), "mcp:access pet-profile:write");
-    scope_case(&mut f, "a batch needs the union of its tools", &read, Some(json!([tool_call("get_pet_profile"), tool_call("update_pet_profile")])), "mcp:access pet-profile:read pet-profile:write");
+    scope_case(
+        &mut f,
+        "a batch needs the union of its tools",
+        &read,
+        Some(json!([tool_call("get_pet_profile"), tool_call("update_pet_profile")])),
+        "mcp:access pet-profile:read pet-profile:write",
+    );
     let no_base = token(&k.p256, "ES256", json!({"scope": "pet-profile:read"}));
     scope_case(&mut f, "token without the base scope", &no_base, None, "mcp:access");
     let prefix = token(&k.p256, "ES256", json!({"scope": "mcp:access pet-profile:writer"}));
@@ -721,7 +817,12 @@ fn requests(k: &Keys) -> File {
     c["body"] = tool_call("update_pet_profile").to_string().into();
     f.case("scope claim a number", "RFC 8693 §4.2", Some(token(&k.p256, "ES256", json!({"scope": 7}))), invalid("ERR_JWT_CLAIM_INVALID"));
 
-    for (what, body) in [("not JSON", "{"), ("an empty batch", "[]"), ("tools/call without a name", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#), ("duplicate params.name", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile","name":"update_pet_profile"}}"#)] {
+    for (what, body) in [
+        ("not JSON", "{"),
+        ("an empty batch", "[]"),
+        ("tools/call without a name", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#),
+        ("duplicate params.name", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile","name":"update_pet_profile"}}"#),
+    ] {
         let c = f.case(&format!("body {what}"), "JSON-RPC 2.0 §4", Some(read.clone()), refused(400, Some("invalid_request"), "ERR_MCP_REQUEST_INVALID"));
         c["body"] = body.into();
     }
@@ -808,7 +909,6 @@ fn rfc(k: &Keys) -> File {
     f
 }
 
-
 // ---------------------------------------------------------------- examples/demo
 
 /// The demo the README's run command verifies: VetAssist's config, its
@@ -867,5 +967,8 @@ fn committed_vectors_match_the_generator() {
             stale.push(name.clone());
         }
     }
-    assert!(stale.is_empty(), "{stale:?} differ from what the generator makes; run REGENERATE_VECTORS=1 cargo test --test generate_vectors and review the diff");
+    assert!(
+        stale.is_empty(),
+        "{stale:?} differ from what the generator makes; run REGENERATE_VECTORS=1 cargo test --test generate_vectors and review the diff"
+    );
 }

@@ -111,7 +111,11 @@ fn run_signature(sig: &Value) -> Vec<String> {
         Ok(false) => "invalid",
         Err(_) => "unsupported",
     };
-    if got == sig["expect"] { Vec::new() } else { vec![format!("{got}, want {}", sig["expect"])] }
+    if got == sig["expect"] {
+        Vec::new()
+    } else {
+        vec![format!("{got}, want {}", sig["expect"])]
+    }
 }
 
 #[test]

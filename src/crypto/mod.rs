@@ -22,10 +22,8 @@ pub trait SignatureVerifier {
 }
 
 /// The Ed25519 group order ℓ, little-endian (RFC 8032 §5.1).
-const ED25519_L: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0x10,
-];
+const ED25519_L: [u8; 32] =
+    [0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10];
 
 /// Backend-independent shape checks on a signature for `key` and `alg`.
 pub fn encoding_ok(alg: Algorithm, key: &PublicKey, signature: &[u8]) -> bool {
@@ -68,7 +66,10 @@ mod tests {
 
     #[test]
     fn ed25519_s_must_be_below_l() {
-        let key = PublicKey::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(&crate::base64url::decode(b"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").unwrap().try_into().unwrap()).unwrap());
+        let key = PublicKey::Ed25519(
+            ed25519_dalek::VerifyingKey::from_bytes(&crate::base64url::decode(b"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").unwrap().try_into().unwrap())
+                .unwrap(),
+        );
         let mut sig = [0u8; 64];
         sig[32..].copy_from_slice(&ED25519_L);
         assert!(!encoding_ok(Algorithm::EdDsa, &key, &sig), "S = l");
