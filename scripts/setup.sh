@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently; fast when everything is present.
-# Sourced by scripts/demo.sh and scripts/test.sh.
+# Sourced by the other scripts. `setup_wasm` and `setup_js_tests` add what the
+# npm package and its tests need.
 set -euo pipefail
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -11,6 +12,43 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
   fi
 fi
+export PATH="$HOME/.cargo/bin:$PATH"
 
 # Dependencies come from crates.io once; later runs are offline-fast.
 cargo fetch --quiet
+
+# Must equal the wasm-bindgen crate version pinned in Cargo.toml.
+WASM_BINDGEN_VERSION=0.2.130
+
+# npm install only when package.json or the lock changed since the last install.
+npm_install() { # dir
+  local dir=$1 stamp="$1/node_modules/.mcp-edge-auth-installed"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package.json" ] && { [ ! -f "$dir/package-lock.json" ] || [ "$stamp" -nt "$dir/package-lock.json" ]; }; then
+    return
+  fi
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+}
+
+setup_wasm() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    # No --locked: its lockfile wants a crate version the registry here lacks (TOOLCHAIN.md).
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required" >&2; exit 1; }
+  npm_install js
+}
+
+setup_js_tests() {
+  # The tests install the packed tarball; reinstall it whenever it was rebuilt.
+  npm_install tests/js
+  local tgz
+  tgz=$(ls target/npm/mcp-edge-auth-*.tgz)
+  if [ ! -f tests/js/node_modules/.mcp-edge-auth-tarball ] || [ "$tgz" -nt tests/js/node_modules/.mcp-edge-auth-tarball ]; then
+    (cd tests/js && npm install --no-audit --no-fund --no-save --loglevel=error "../../$tgz")
+    touch tests/js/node_modules/.mcp-edge-auth-tarball
+  fi
+}

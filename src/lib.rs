@@ -43,6 +43,8 @@ pub mod metadata;
 pub mod scope;
 mod uri;
 mod validator;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use config::{Config, IssuerConfig, Policy};
 pub use error::{AuthError, ConfigError, Rfc6750Error};

@@ -158,6 +158,21 @@ impl<V: SignatureVerifier> Validator<V> {
         Ok(token)
     }
 
+    /// The configured issuer a token claims to come from, so an I/O layer can
+    /// fetch that issuer's keys before [`verify`](Self::verify). Nothing is
+    /// verified here; the returned string is the configured one, never token text.
+    pub fn issuer_for(&self, authorization: Option<&str>) -> Option<&str> {
+        let token = bearer::extract(authorization).ok().filter(|t| t.len() <= self.policy.max_token_bytes)?;
+        let jws = jws::parse(token).ok()?;
+        let iss = jws.claims.get("iss")?.as_str()?;
+        self.policy.issuer(iss).map(|i| i.issuer.as_str())
+    }
+
+    /// True if a key set is loaded for `issuer`.
+    pub fn has_jwks(&self, issuer: &str) -> bool {
+        self.key_sets.contains_key(issuer)
+    }
+
     /// Steps 1–7: the token itself, independent of what the request asks.
     fn check_token(&self, authorization: Option<&str>, now: u64) -> Result<AuthInfo, AuthError> {
         let token = bearer::extract(authorization)?;

@@ -1,0 +1,84 @@
+/** The shared configuration schema (see the project README for every field and default). */
+export interface McpAuthConfig {
+  resource: string;
+  audiences?: string[];
+  issuers: IssuerConfig[];
+  requiredScopes?: string[];
+  requiredClaims?: string[];
+  leewaySeconds?: number;
+  maxTokenBytes?: number;
+  maxBodyBytes?: number;
+  tools?: Record<string, string[]>;
+  prompts?: Record<string, string[]>;
+  resources?: Record<string, string[]>;
+  methods?: Record<string, string[]>;
+  defaultPolicy?: 'allow' | 'deny';
+  scopesSupported?: string[];
+  authorizationServers?: string[];
+  resourceName?: string;
+  resourceDocumentation?: string;
+  resourcePolicyUri?: string;
+  resourceTosUri?: string;
+  realm?: string;
+  resourceMetadataUrl?: string;
+}
+
+/** One trusted authorization server. */
+export interface IssuerConfig {
+  issuer: string;
+  jwksUri?: string;
+  algorithms?: Array<'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA'>;
+  typ?: 'at+jwt';
+  scopeClaims?: string[];
+  clientIdClaims?: string[];
+}
+
+/**
+ * What an accepted request may know about its caller. The shape of the MCP
+ * TypeScript SDK's `AuthInfo` (`token`, `clientId`, `scopes`, `expiresAt`,
+ * `resource`) plus the rest of the verified token.
+ */
+export interface AuthInfo {
+  token: string;
+  /** From the issuer's `clientIdClaims`; empty when the token names no client. */
+  clientId: string;
+  scopes: string[];
+  /** `exp`, in seconds since the epoch. */
+  expiresAt: number;
+  resource: URL;
+  subject?: string;
+  issuer: string;
+  audience: string[];
+  claims: Record<string, unknown>;
+}
+
+/** The stable code of every check; see the README's error table. */
+export type ErrorCode =
+  | 'ERR_NO_BEARER_TOKEN' | 'ERR_BEARER_MALFORMED' | 'ERR_TOKEN_TOO_LARGE' | 'ERR_JWE_UNSUPPORTED'
+  | 'ERR_JWS_MALFORMED' | 'ERR_JWS_BASE64URL' | 'ERR_JWS_HEADER_INVALID' | 'ERR_JWT_PAYLOAD_INVALID'
+  | 'ERR_JSON_DUPLICATE_MEMBER' | 'ERR_JSON_TOO_DEEP' | 'ERR_JWS_ALG_MISSING' | 'ERR_JWS_ALG_NONE'
+  | 'ERR_JWS_ALG_SYMMETRIC' | 'ERR_JWS_ALG_NOT_ALLOWED' | 'ERR_JWS_CRIT' | 'ERR_JWS_B64' | 'ERR_JWT_ISSUER'
+  | 'ERR_JWKS_UNAVAILABLE' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_AMBIGUOUS_KEY' | 'ERR_JWS_SIGNATURE'
+  | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_YET_VALID' | 'ERR_JWT_ISSUED_IN_FUTURE' | 'ERR_JWT_AUDIENCE'
+  | 'ERR_JWT_CLAIM_MISSING' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_TYPE' | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_MCP_REQUEST_INVALID' | 'ERR_MCP_BODY_TOO_LARGE' | 'ERR_MCP_OPERATION_DENIED';
+
+/** A refusal, as data. `error` is absent when no token was sent (RFC 6750 §3.1). */
+export interface Refusal {
+  ok: false;
+  status: number;
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  code: ErrorCode;
+  description: string;
+  wwwAuthenticate: string;
+  /** Seconds, set on 503 while signing keys are unavailable. */
+  retryAfter?: number;
+}
+
+export type VerifyResult = { ok: true; authInfo: AuthInfo } | Refusal;
+
+/** `{ usable, skipped }` after loading a key set. */
+export interface JwksReport {
+  usable: number;
+  skipped: Array<{ kid: string | null; reason: string }>;
+}

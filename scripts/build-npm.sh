@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the npm package: the core for wasm32 (feature "wasm", profile "wasm"),
+# wasm-bindgen bindings, wasm-opt -Oz, the TypeScript wrapper; then packs it to
+# target/npm/mcp-edge-auth-<version>.tgz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+setup_wasm
+
+cargo build --quiet --profile wasm --target wasm32-unknown-unknown --lib --features wasm
+out=js/src/wasm
+rm -rf "$out" js/dist
+wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/wasm/mcp_edge_auth.wasm
+js/node_modules/.bin/wasm-opt -Oz "$out/mcp_edge_auth_bg.wasm" -o "$out/mcp_edge_auth_bg.wasm"
+(cd js && node_modules/.bin/tsc -p tsconfig.json)
+mkdir -p js/dist/wasm
+cp "$out"/mcp_edge_auth.js "$out"/mcp_edge_auth.d.ts "$out"/mcp_edge_auth_bg.wasm js/dist/wasm/
+mkdir -p target/npm
+rm -f target/npm/mcp-edge-auth-*.tgz
+(cd js && npm pack --silent --pack-destination ../target/npm >/dev/null)
+ls target/npm/mcp-edge-auth-*.tgz
