@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Every test: unit tests, the vector files, Wycheproof, the generator drift check,
-# the CLI end to end, and the doc example; plus formatting and lints.
+# Every test: the Rust core (unit tests, the vector files, Wycheproof, the
+# generator drift check, the CLI end to end, the doc example), formatting and
+# lints; then the npm package, built and packed, tested from its tarball
+# (vectors through wasm, key fetching, oidc-provider + MCP SDK, a JS Worker in workerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-if cargo clippy --version >/dev/null 2>&1; then cargo clippy --quiet --features cli --all-targets -- -D warnings; fi
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --quiet --features cli --all-targets -- -D warnings
+fi
 cargo test --features cli --all-targets
 cargo test --features cli --doc
+
+bash scripts/build-npm.sh
+setup_js_tests
+(cd tests/js && node --test --test-concurrency=1)

@@ -168,6 +168,8 @@ export class RemoteKeys {
   private adopt(issuer: string, s: IssuerState, stored: Stored): void {
     const report = this.validator.setJwks(issuer, stored.jwks);
     if (report.usable === 0) {
+      // Put the last good set back: a set with no usable key replaces nothing.
+      if (s.stored) this.validator.setJwks(issuer, s.stored.jwks);
       throw new Error('key set has no usable keys');
     }
     s.stored = stored;

@@ -1,0 +1,189 @@
+// createAuth's key fetching against a key server on 127.0.0.1 that the test
+// controls: freshness, single flight, unknown-kid refetch and its cooldown,
+// timeout, stale keys during an outage then 503, discovery, and a KV-shaped cache.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { createAuth, McpEdgeAuthError } from 'mcp-edge-auth';
+
+import { publicJwk, signEs256, sleep, startServer } from './helpers.mjs';
+
+const RESOURCE = 'https://mcp.example.com/mcp';
+let server;
+let keys; // what /jwks serves
+let mode; // 'ok' | 'down' | 'slow' | 'invalid' | 'empty' | 'huge'
+let cacheControl;
+
+before(async () => {
+  server = await startServer(async (req, res) => {
+    if (req.url === '/jwks') {
+      if (mode === 'down') return res.writeHead(500).end('down');
+      if (mode === 'slow') await sleep(1500);
+      if (mode === 'invalid') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":');
+      if (mode === 'empty') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
+      if (mode === 'huge') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"keys":[],"pad":"${'x'.repeat(1 << 20)}"}`);
+      return res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl }).end(JSON.stringify({ keys }));
+    }
+    if (req.url === '/.well-known/oauth-authorization-server') {
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: server.discoveredIssuer ?? server.url, jwks_uri: `${server.url}/jwks` }));
+    }
+    res.writeHead(404).end();
+  });
+});
+after(() => server.close());
+
+function reset() {
+  server.hits.clear();
+  keys = [publicJwk('p256')];
+  mode = 'ok';
+  cacheControl = 'max-age=600';
+  server.discoveredIssuer = undefined;
+}
+
+function auth(extra = {}) {
+  return createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url, jwksUri: `${server.url}/jwks` }], ...extra });
+}
+
+const token = (claims = {}, opts) =>
+  signEs256({ iss: server.url, aud: RESOURCE, exp: Math.floor(Date.now() / 1000) + 3600, sub: 'u1', client_id: 'c1', scope: 'a', ...claims }, opts);
+
+test('keys are fetched once and reused while fresh', async () => {
+  reset();
+  const a = auth();
+  const t = await token();
+  assert.equal((await a.decide(t)).ok, true);
+  assert.equal((await a.decide(t)).ok, true);
+  assert.equal(server.hits.get('/jwks'), 1);
+  const info = await a.verifyAccessToken(t);
+  assert.equal(info.clientId, 'c1');
+  assert.ok(info.resource instanceof URL);
+});
+
+test('concurrent callers share one in-flight fetch', async () => {
+  reset();
+  const a = auth();
+  const t = await token();
+  const results = await Promise.all(Array.from({ length: 20 }, () => a.decide(t)));
+  assert.ok(results.every((r) => r.ok));
+  assert.equal(server.hits.get('/jwks'), 1);
+});
+
+test('an unknown kid refetches once, at most once per cooldown', async () => {
+  reset();
+  const a = auth({ jwksCooldownSeconds: 1 });
+  assert.equal((await a.decide(await token())).ok, true);
+  const rotated = await token({}, { key: 'other-p256', kid: 'rotated' });
+  // Within the cooldown of the first fetch: no refetch, refused.
+  let r = await a.decide(rotated);
+  assert.equal(r.code, 'ERR_JWKS_NO_MATCHING_KEY');
+  assert.equal(server.hits.get('/jwks'), 1);
+  // The authorization server rotates; after the cooldown, exactly one refetch.
+  keys = [publicJwk('p256'), publicJwk('other-p256', 'rotated')];
+  await sleep(1100);
+  r = await a.decide(rotated);
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(server.hits.get('/jwks'), 2);
+  // Another unknown kid right away: still refused, no third fetch (no fetch storm).
+  r = await a.decide(await token({}, { kid: 'bogus' }));
+  assert.equal(r.code, 'ERR_JWKS_NO_MATCHING_KEY');
+  assert.equal(server.hits.get('/jwks'), 2);
+});
+
+test('a slow key server times out: 503 with Retry-After, within the timeout', async () => {
+  reset();
+  mode = 'slow';
+  const a = auth({ jwksTimeoutMs: 200 });
+  const started = Date.now();
+  const r = await a.decide(await token());
+  assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  assert.equal(r.status, 503);
+  assert.equal(r.code, 'ERR_JWKS_UNAVAILABLE');
+  assert.ok(r.retryAfter >= 1);
+  await assert.rejects(a.verifyAccessToken(await token()), (e) => e instanceof McpEdgeAuthError && e.status === 503 && e.code === 'ERR_JWKS_UNAVAILABLE');
+});
+
+test('during an outage the last good keys serve up to maxStaleSeconds, then 503', async () => {
+  reset();
+  cacheControl = 'max-age=60';
+  let now = Date.now();
+  const a = auth({ clock: () => now, maxStaleSeconds: 120, jwksCooldownSeconds: 10 });
+  const t = await token();
+  assert.equal((await a.decide(t)).ok, true);
+  mode = 'down';
+  now += 61_000; // keys are stale; the refetch fails
+  assert.equal((await a.decide(t)).ok, true);
+  assert.equal(server.hits.get('/jwks'), 2);
+  now += 100_000; // 161 s after the fetch: still within 60 + 120
+  assert.equal((await a.decide(t)).ok, true);
+  now += 20_000; // 181 s: past freshness + maxStaleSeconds
+  const r = await a.decide(t);
+  assert.equal(r.status, 503);
+  assert.equal(r.error, undefined);
+  // Recovery: the next attempt after the cooldown succeeds.
+  mode = 'ok';
+  now += 10_000;
+  assert.equal((await a.decide(t)).ok, true);
+});
+
+test('a broken key set (invalid JSON, empty, oversized) never replaces good keys', async () => {
+  for (const broken of ['invalid', 'empty', 'huge']) {
+    reset();
+    cacheControl = 'max-age=60';
+    let now = Date.now();
+    const a = auth({ clock: () => now, maxStaleSeconds: 600, jwksCooldownSeconds: 1 });
+    const t = await token();
+    assert.equal((await a.decide(t)).ok, true);
+    mode = broken;
+    now += 62_000;
+    assert.equal((await a.decide(t)).ok, true, broken);
+    assert.equal(server.hits.get('/jwks'), 2, broken);
+  }
+  // With nothing good to fall back on, it is a 503, not a 401.
+  reset();
+  mode = 'invalid';
+  assert.equal((await auth().decide(await token())).status, 503);
+});
+
+test('keys are discovered from RFC 8414 metadata; a mismatched issuer is refused', async () => {
+  reset();
+  const discovered = createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url }] });
+  assert.equal((await discovered.decide(await token())).ok, true);
+  assert.equal(server.hits.get('/.well-known/oauth-authorization-server'), 1);
+
+  reset();
+  server.discoveredIssuer = 'https://evil.example.com';
+  const mismatched = createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url }] });
+  const r = await mismatched.decide(await token());
+  assert.equal(r.status, 503);
+  assert.equal(server.hits.get('/jwks'), undefined, 'keys must not be fetched from a mismatched document');
+});
+
+test('a KV-shaped cache carries keys to a new instance while the server is down', async () => {
+  reset();
+  const store = new Map();
+  const puts = [];
+  const cache = {
+    get: async (k) => store.get(k) ?? null,
+    put: async (k, v, o) => {
+      puts.push(o);
+      store.set(k, v);
+    },
+  };
+  const t = await token();
+  assert.equal((await auth({ cache }).decide(t)).ok, true);
+  assert.equal(puts.length, 1);
+  assert.ok(puts[0].expirationTtl >= 60);
+  mode = 'down';
+  const fresh = auth({ cache });
+  assert.equal((await fresh.decide(t)).ok, true);
+  assert.equal(server.hits.get('/jwks'), 1, 'the second instance read the cache, not the network');
+});
+
+test('bad tokens cost no fetch at all', async () => {
+  reset();
+  const a = auth();
+  for (const bad of [undefined, 'garbage', 'a.b.c', await signEs256({ iss: 'https://unknown.example', aud: RESOURCE, exp: 2e9 })]) {
+    assert.equal((await a.decide(bad)).ok, false);
+  }
+  assert.equal(server.hits.get('/jwks'), undefined);
+});
