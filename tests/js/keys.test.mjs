@@ -24,7 +24,10 @@ before(async () => {
       if (mode === 'huge') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"keys":[],"pad":"${'x'.repeat(1 << 20)}"}`);
       return res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl }).end(JSON.stringify({ keys }));
     }
-    if (req.url === '/.well-known/oauth-authorization-server') {
+    if (req.url === '/.well-known/openid-configuration' && server.oidcOnly) {
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: server.url, jwks_uri: `${server.url}/jwks` }));
+    }
+    if (req.url === '/.well-known/oauth-authorization-server' && !server.oidcOnly) {
       return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: server.discoveredIssuer ?? server.url, jwks_uri: `${server.url}/jwks` }));
     }
     res.writeHead(404).end();
@@ -38,6 +41,7 @@ function reset() {
   mode = 'ok';
   cacheControl = 'max-age=600';
   server.discoveredIssuer = undefined;
+  server.oidcOnly = false;
 }
 
 function auth(extra = {}) {
@@ -186,4 +190,37 @@ test('bad tokens cost no fetch at all', async () => {
     assert.equal((await a.decide(bad)).ok, false);
   }
   assert.equal(server.hits.get('/jwks'), undefined);
+});
+
+test('discovery falls back to OpenID Connect metadata when RFC 8414 is absent', async () => {
+  reset();
+  server.oidcOnly = true;
+  const a = createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url }] });
+  assert.equal((await a.decide(await token())).ok, true);
+  assert.equal(server.hits.get('/.well-known/oauth-authorization-server'), 1);
+  assert.equal(server.hits.get('/.well-known/openid-configuration'), 1);
+});
+
+test('authenticate() reads a clone of the body, answers 413 past maxBodyBytes, and sets CORS headers', async () => {
+  reset();
+  const a = createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url, jwksUri: `${server.url}/jwks` }], tools: { write: ['w'] }, maxBodyBytes: 200 });
+  const t = await token();
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write' } });
+  const request = new Request(`${RESOURCE}`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body });
+  const { response } = await a.authenticate(request);
+  assert.equal(response.status, 403);
+  assert.match(response.headers.get('www-authenticate'), /scope="w"/);
+  assert.match(response.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
+  assert.equal(await request.text(), body, "the caller's body is still readable");
+
+  const big = new Request(`${RESOURCE}`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: 'x'.repeat(201) });
+  const tooBig = await a.authenticate(big);
+  assert.equal(tooBig.response.status, 413);
+  assert.equal((await tooBig.response.json()).code, 'ERR_MCP_BODY_TOO_LARGE');
+
+  const ok = await a.authenticate(new Request(`${RESOURCE}`, { headers: { authorization: `Bearer ${t}` } }));
+  assert.equal(ok.authInfo.subject, 'u1');
+  const meta = a.metadataResponse(new Request('https://mcp.example.com/.well-known/oauth-protected-resource/mcp'));
+  assert.equal((await meta.json()).resource, RESOURCE);
+  assert.equal(a.metadataResponse(new Request('https://mcp.example.com/other')), null);
 });
