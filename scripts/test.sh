@@ -2,7 +2,8 @@
 # Every test: the Rust core (unit tests, the vector files, Wycheproof, the
 # generator drift check, the CLI end to end, the doc example), formatting and
 # lints; then the npm package, built and packed, tested from its tarball
-# (vectors through wasm, key fetching, oidc-provider + MCP SDK, a JS Worker in workerd).
+# (vectors through wasm, key fetching, oidc-provider + MCP SDK, a JS Worker in workerd);
+# and the Rust Worker gateway in workerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -10,10 +11,14 @@ source scripts/setup.sh
 if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
 if cargo clippy --version >/dev/null 2>&1; then
   cargo clippy --quiet --features cli --all-targets -- -D warnings
+  setup_wasm
+  cargo clippy --quiet --features wasm --target wasm32-unknown-unknown --lib -- -D warnings
+  cargo clippy --quiet --features worker --target wasm32-unknown-unknown --lib --target-dir target/worker -- -D warnings
 fi
 cargo test --features cli --all-targets
 cargo test --features cli --doc
 
 bash scripts/build-npm.sh
+bash scripts/build-worker.sh
 setup_js_tests
 (cd tests/js && node --test --test-concurrency=1)

@@ -34,6 +34,7 @@ mod claims;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod gateway;
 pub mod json;
 pub mod jwa;
 pub mod jws;
@@ -45,6 +46,19 @@ mod uri;
 mod validator;
 #[cfg(feature = "wasm")]
 pub mod wasm;
+#[cfg(feature = "worker")]
+mod worker;
+
+// Verification never needs randomness, but jwt-compact's `rsa` feature links
+// getrandom; on wasm32 register a source that always fails, so any attempt to
+// draw randomness is an error rather than a weak source.
+#[cfg(all(target_arch = "wasm32", any(feature = "wasm", feature = "worker")))]
+mod no_randomness {
+    fn fail(_: &mut [u8]) -> Result<(), getrandom::Error> {
+        Err(getrandom::Error::UNSUPPORTED)
+    }
+    getrandom::register_custom_getrandom!(fail);
+}
 
 pub use config::{Config, IssuerConfig, Policy};
 pub use error::{AuthError, ConfigError, Rfc6750Error};

@@ -173,6 +173,12 @@ impl<V: SignatureVerifier> Validator<V> {
         self.key_sets.contains_key(issuer)
     }
 
+    /// The refusal for a condition found outside the core (keys unavailable,
+    /// a body too large to read), with the challenge the core would build.
+    pub fn refuse(&self, error: AuthError) -> Refusal {
+        Refusal { www_authenticate: challenge(&self.policy, &error, &self.policy.required_scopes), error }
+    }
+
     /// Steps 1–7: the token itself, independent of what the request asks.
     fn check_token(&self, authorization: Option<&str>, now: u64) -> Result<AuthInfo, AuthError> {
         let token = bearer::extract(authorization)?;

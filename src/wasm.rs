@@ -8,13 +8,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::{crypto, Policy, Validator};
 
-// Verification never needs randomness; make any attempt fail loudly instead of
-// silently using a weak source.
-fn no_randomness(_: &mut [u8]) -> Result<(), getrandom::Error> {
-    Err(getrandom::Error::UNSUPPORTED)
-}
-getrandom::register_custom_getrandom!(no_randomness);
-
 fn config_error(e: crate::ConfigError) -> JsValue {
     JsValue::from_str(&serde_json::json!({ "field": e.field, "message": e.to_string() }).to_string())
 }
@@ -93,8 +86,7 @@ impl WasmValidator {
             "ERR_MCP_BODY_TOO_LARGE" => crate::AuthError::BodyTooLarge,
             _ => return None,
         };
-        let scopes = &self.inner.policy().required_scopes;
-        Some(crate::Refusal { www_authenticate: crate::challenge::challenge(self.inner.policy(), &error, scopes), error }.to_json().to_string())
+        Some(self.inner.refuse(error).to_json().to_string())
     }
 }
 

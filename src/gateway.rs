@@ -1,0 +1,234 @@
+//! What the gateway needs beyond the validation policy, with no I/O: its own
+//! settings (optional fields of the same `MCP_AUTH` object), key-set freshness
+//! from `Cache-Control`, and the identity headers it sends to the origin,
+//! signed so the origin can tell they came from the gateway.
+//!
+//! # Defaults
+//! - `forwardToken`: false (the MCP spec forbids passing the client's token on).
+//! - `allowedOrigins`: none (no `Origin` check).
+//! - `upstreamTimeoutMs`: 30000 (until the origin's response headers arrive).
+//! - `jwksCooldownSeconds`: 30. `jwksTimeoutMs`: 5000. `maxStaleSeconds`: 3600.
+//! - `jwksMinTtlSeconds`: 60. `jwksMaxTtlSeconds`: 86400 (300 when the key
+//!   server sends no `Cache-Control`).
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sha2::Sha256;
+
+use crate::error::ConfigError;
+use crate::{AuthInfo, Config, Policy};
+
+/// Freshness of a key set when the key server sends no `Cache-Control`.
+pub const DEFAULT_JWKS_TTL_SECONDS: u64 = 300;
+
+/// The gateway-only settings.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[allow(missing_docs)] // documented in the module's Defaults and the README
+pub struct GatewaySettings {
+    pub forward_token: bool,
+    pub allowed_origins: Vec<String>,
+    pub upstream_timeout_ms: u64,
+    pub jwks_cooldown_seconds: u64,
+    pub jwks_timeout_ms: u64,
+    pub max_stale_seconds: u64,
+    pub jwks_min_ttl_seconds: u64,
+    pub jwks_max_ttl_seconds: u64,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            forward_token: false,
+            allowed_origins: Vec::new(),
+            upstream_timeout_ms: 30_000,
+            jwks_cooldown_seconds: 30,
+            jwks_timeout_ms: 5_000,
+            max_stale_seconds: 3_600,
+            jwks_min_ttl_seconds: 60,
+            jwks_max_ttl_seconds: 86_400,
+        }
+    }
+}
+
+/// The names of the gateway-only fields in `MCP_AUTH`.
+pub const GATEWAY_FIELDS: [&str; 8] = [
+    "forwardToken",
+    "allowedOrigins",
+    "upstreamTimeoutMs",
+    "jwksCooldownSeconds",
+    "jwksTimeoutMs",
+    "maxStaleSeconds",
+    "jwksMinTtlSeconds",
+    "jwksMaxTtlSeconds",
+];
+
+/// Splits the `MCP_AUTH` object into the validation policy and the gateway
+/// settings, checking both. Every mistake names its field.
+pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigError> {
+    let Value::Object(mut all) = value else { return Err(ConfigError::new("", "MCP_AUTH must be a JSON object (or a TOML table)")) };
+    let mut gateway = Map::new();
+    for name in GATEWAY_FIELDS {
+        if let Some(v) = all.remove(name) {
+            gateway.insert(name.to_owned(), v);
+        }
+    }
+    let settings: GatewaySettings = serde_path_to_error::deserialize(Value::Object(gateway)).map_err(|e| {
+        let field = e.path().to_string();
+        ConfigError::new(if field == "." { String::new() } else { field }, e.into_inner().to_string())
+    })?;
+    if settings.jwks_min_ttl_seconds > settings.jwks_max_ttl_seconds {
+        return Err(ConfigError::new("jwksMinTtlSeconds", "must not exceed jwksMaxTtlSeconds"));
+    }
+    if settings.upstream_timeout_ms == 0 || settings.jwks_timeout_ms == 0 {
+        return Err(ConfigError::new(if settings.upstream_timeout_ms == 0 { "upstreamTimeoutMs" } else { "jwksTimeoutMs" }, "must be positive"));
+    }
+    for (i, origin) in settings.allowed_origins.iter().enumerate() {
+        if origin.is_empty() || origin.ends_with('/') || !(origin.starts_with("https://") || origin.starts_with("http://")) {
+            return Err(ConfigError::new(format!("allowedOrigins[{i}]"), "must be an origin such as https://app.example.com (scheme and host, no path)"));
+        }
+    }
+    let policy = Policy::from_config(Config::from_value(Value::Object(all))?)?;
+    Ok((policy, settings))
+}
+
+/// Seconds a fetched key set stays fresh: `max-age` from `Cache-Control`
+/// (none for `no-store`/`no-cache`), else the default, within `[min, max]`.
+pub fn freshness_seconds(cache_control: Option<&str>, min: u64, max: u64) -> u64 {
+    let mut ttl = DEFAULT_JWKS_TTL_SECONDS;
+    if let Some(cc) = cache_control {
+        for directive in cc.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+            if directive == "no-store" || directive == "no-cache" {
+                ttl = 0;
+                break;
+            }
+            if let Some(age) = directive.strip_prefix("max-age=") {
+                if let Ok(n) = age.trim_matches('"').parse::<u64>() {
+                    ttl = n;
+                }
+            }
+        }
+    }
+    ttl.clamp(min, max.max(min))
+}
+
+/// Identity headers sent to the origin.
+pub const SUBJECT: &str = "X-MCP-Auth-Subject";
+/// The OAuth client.
+pub const CLIENT_ID: &str = "X-MCP-Auth-Client-Id";
+/// Granted scopes, space-separated.
+pub const SCOPES: &str = "X-MCP-Auth-Scopes";
+/// The token's issuer.
+pub const ISSUER: &str = "X-MCP-Auth-Issuer";
+/// Unix seconds when the gateway signed the headers.
+pub const TIMESTAMP: &str = "X-MCP-Auth-Timestamp";
+/// `v1=<hex HMAC-SHA256>` over [`canonical_string`].
+pub const SIGNATURE: &str = "X-MCP-Auth-Signature";
+
+/// True for headers a client must never be able to set on the way to the origin.
+pub fn is_identity_header(name: &str) -> bool {
+    name.len() >= 11 && name[..11].eq_ignore_ascii_case("x-mcp-auth-")
+}
+
+/// Header values keep visible ASCII and space; anything else (and `%`) is
+/// percent-encoded, so a claim can never inject a header line or make the
+/// canonical string ambiguous.
+pub fn header_value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if (0x20..0x7f).contains(&b) && b != b'%' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The identity headers for an accepted request, in a fixed order.
+pub fn identity_headers(info: &AuthInfo) -> Vec<(&'static str, String)> {
+    vec![
+        (SUBJECT, header_value(info.subject.as_deref().unwrap_or(""))),
+        (CLIENT_ID, header_value(info.client_id.as_deref().unwrap_or(""))),
+        (SCOPES, header_value(&info.scopes.join(" "))),
+        (ISSUER, header_value(&info.issuer)),
+    ]
+}
+
+/// What the signature covers: a version tag, the timestamp, the request's
+/// method and path (with query), and the four identity header values, joined
+/// by `\n` (which no encoded value can contain).
+pub fn canonical_string(timestamp: u64, method: &str, path_and_query: &str, identity: &[(&'static str, String)]) -> String {
+    let mut s = format!("v1\n{timestamp}\n{}\n{}", method.to_ascii_uppercase(), header_value(path_and_query));
+    for (_, value) in identity {
+        s.push('\n');
+        s.push_str(value);
+    }
+    s
+}
+
+/// `v1=<hex HMAC-SHA256(secret, canonical string)>`.
+pub fn sign(secret: &[u8], canonical: &str) -> String {
+    // HMAC takes keys of any length, so this never fails; an empty tag would fail at the origin.
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else { return String::new() };
+    mac.update(canonical.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    let mut out = String::from("v1=");
+    for b in tag {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn splits_gateway_fields_and_names_mistakes() {
+        let (policy, s) = split_config(
+            json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"forwardToken":true,"maxStaleSeconds":10,"maxBodyBytes":5}),
+        )
+        .unwrap();
+        assert!(s.forward_token);
+        assert_eq!(s.max_stale_seconds, 10);
+        assert_eq!(s.jwks_cooldown_seconds, 30);
+        assert_eq!(policy.max_body_bytes, 5);
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"forwardToken":"yes"})).unwrap_err();
+        assert_eq!(e.field, "forwardToken");
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"allowedOrigins":["https://a.example/"]}))
+            .unwrap_err();
+        assert_eq!(e.field, "allowedOrigins[0]");
+        let e = split_config(json!({"issuers":[{"issuer":"https://a.example"}]})).unwrap_err();
+        assert_eq!(e.field, "resource");
+        assert!(split_config(json!("text")).is_err());
+    }
+
+    #[test]
+    fn freshness_follows_cache_control_within_bounds() {
+        assert_eq!(freshness_seconds(Some("public, max-age=600"), 60, 86400), 600);
+        assert_eq!(freshness_seconds(Some("max-age=5"), 60, 86400), 60);
+        assert_eq!(freshness_seconds(Some("max-age=999999"), 60, 86400), 86400);
+        assert_eq!(freshness_seconds(Some("no-store"), 60, 86400), 60);
+        assert_eq!(freshness_seconds(None, 60, 86400), 300);
+        assert_eq!(freshness_seconds(Some("max-age=junk"), 60, 86400), 300);
+    }
+
+    #[test]
+    fn identity_values_cannot_inject_and_signatures_bind_everything() {
+        assert_eq!(header_value("bob\r\nX-Evil: 1"), "bob%0D%0AX-Evil: 1");
+        assert_eq!(header_value("100%é"), "100%25%C3%A9");
+        assert!(is_identity_header("x-mcp-auth-subject") && !is_identity_header("x-mcp-other"));
+        let id = vec![(SUBJECT, "bob".to_owned()), (CLIENT_ID, "c".to_owned()), (SCOPES, "a b".to_owned()), (ISSUER, "https://i".to_owned())];
+        let base = sign(b"secret", &canonical_string(100, "POST", "/mcp", &id));
+        assert_eq!(base.len(), 3 + 64);
+        assert_ne!(base, sign(b"secret", &canonical_string(101, "POST", "/mcp", &id)));
+        assert_ne!(base, sign(b"secret", &canonical_string(100, "GET", "/mcp", &id)));
+        assert_ne!(base, sign(b"other", &canonical_string(100, "POST", "/mcp", &id)));
+        let mut changed = id.clone();
+        changed[2].1 = "a b c".into();
+        assert_ne!(base, sign(b"secret", &canonical_string(100, "POST", "/mcp", &changed)));
+    }
+}

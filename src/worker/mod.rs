@@ -1,0 +1,242 @@
+//! The Cloudflare Worker gateway (feature `worker`): validates at the edge,
+//! answers the RFC 9728 metadata, caches key sets in Workers KV, and forwards
+//! authorized requests to the origin MCP server.
+//!
+//! The entry routes, calls the core, and turns every outcome into a response
+//! in one place; internal errors never reach the client as details.
+
+mod keys;
+mod proxy;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+use worker::{console_error, console_log, event, Context, Date, Env, Headers, Method, Request, Response, Result};
+
+use crate::gateway::{self, GatewaySettings};
+use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
+
+/// Everything derived from the Worker's configuration, built once per isolate.
+pub(crate) struct Gateway {
+    validator: Rc<RefCell<Validator>>,
+    settings: GatewaySettings,
+    upstream: String,
+    /// The resource's path ("" when the resource is a bare origin): requests under it need a token.
+    resource_path: String,
+    metadata_paths: Vec<String>,
+    metadata_json: String,
+    secret: Option<Vec<u8>>,
+    keys: keys::KeyStore,
+}
+
+thread_local! {
+    static GATEWAY: RefCell<Option<Rc<std::result::Result<Gateway, ConfigError>>>> = const { RefCell::new(None) };
+}
+
+/// Reads `MCP_AUTH` (a TOML table, which wrangler passes as an object, or the
+/// same as JSON text), `UPSTREAM_URL` and the optional HMAC secret.
+fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
+    // A text var holds JSON; a TOML table arrives as an object.
+    let value: Value = match env.var("MCP_AUTH") {
+        Ok(text) => serde_json::from_str(&text.to_string()).map_err(|e| ConfigError::new("MCP_AUTH", format!("is not valid JSON: {e}")))?,
+        Err(_) => env.object_var("MCP_AUTH").map_err(|_| ConfigError::new("MCP_AUTH", "is not set: add it under [vars] in wrangler.toml"))?,
+    };
+    let (policy, settings) = gateway::split_config(value)?;
+    let upstream = env.var("UPSTREAM_URL").map(|v| v.to_string()).map_err(|_| ConfigError::new("UPSTREAM_URL", "is not set: the origin MCP server's URL"))?;
+    match worker::Url::parse(&upstream) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.fragment().is_none() => {}
+        _ => return Err(ConfigError::new("UPSTREAM_URL", "must be an absolute http(s) URL without a fragment")),
+    }
+    let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
+    let resource = worker::Url::parse(&policy.resource).map_err(|_| ConfigError::new("resource", "is not a URL"))?;
+    let resource_path = resource.path().trim_end_matches('/').to_owned();
+    let mut metadata_paths: Vec<String> =
+        crate::well_known_urls(&policy.resource).iter().filter_map(|u| worker::Url::parse(u).ok()).map(|u| u.path().to_owned()).collect();
+    metadata_paths.push(format!("{resource_path}/.well-known/oauth-protected-resource"));
+    let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
+    let validator = Rc::new(RefCell::new(Validator::new(policy)));
+    let keys = keys::KeyStore::new(validator.clone(), &settings);
+    Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys })
+}
+
+fn gateway(env: &Env) -> Rc<std::result::Result<Gateway, ConfigError>> {
+    GATEWAY.with(|g| {
+        let mut slot = g.borrow_mut();
+        if let Some(existing) = slot.as_ref() {
+            return existing.clone();
+        }
+        let loaded = Rc::new(load(env));
+        if let Err(e) = loaded.as_ref() {
+            console_error!("{}", json!({ "event": "config_error", "field": e.field, "message": e.to_string() }));
+        }
+        *slot = Some(loaded.clone());
+        loaded
+    })
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let started = Date::now().as_millis();
+    let gw = gateway(&env);
+    match gw.as_ref() {
+        Ok(gw) => gw.handle(req, &env, started).await,
+        // Never an open gate: a bad configuration refuses everything, naming the field.
+        Err(e) => json_response(500, &json!({ "error": "gateway_misconfigured", "field": e.field, "message": e.to_string() }), &Headers::new()),
+    }
+}
+
+fn json_response(status: u16, body: &Value, headers: &Headers) -> Result<Response> {
+    let h = Headers::new();
+    for (k, v) in headers.entries() {
+        h.set(&k, &v)?;
+    }
+    h.set("Content-Type", "application/json")?;
+    h.set("Cache-Control", "no-store")?;
+    Ok(Response::from_bytes(body.to_string().into_bytes())?.with_status(status).with_headers(h))
+}
+
+/// The first tool, prompt or resource a body names, for the decision log (bounded).
+fn operation_name(body: Option<&[u8]>, max: usize) -> Option<String> {
+    let ops = crate::mcp::inspect(body?, max).ok()?;
+    ops.into_iter().find_map(|op| match op {
+        crate::mcp::Operation::Tool(n) | crate::mcp::Operation::Prompt(n) | crate::mcp::Operation::Resource(n) | crate::mcp::Operation::Method(n) => {
+            Some(n.chars().take(64).collect())
+        }
+        crate::mcp::Operation::Response => None,
+    })
+}
+
+impl Gateway {
+    /// CORS headers for a response to `origin`.
+    fn cors(&self, origin: Option<&str>) -> Result<Headers> {
+        let h = Headers::new();
+        let allow = match origin {
+            Some(o) if !self.settings.allowed_origins.is_empty() => o,
+            _ => "*",
+        };
+        h.set("Access-Control-Allow-Origin", allow)?;
+        if allow != "*" {
+            h.set("Vary", "Origin")?;
+        }
+        h.set("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version")?;
+        Ok(h)
+    }
+
+    async fn handle(&self, mut req: Request, env: &Env, started: u64) -> Result<Response> {
+        let url = req.url()?;
+        let path = url.path().to_owned();
+        let method = req.method();
+        let origin = req.headers().get("Origin")?;
+        let cors = self.cors(origin.as_deref())?;
+
+        // MCP transport security: a browser Origin must be on the allowlist when one is configured.
+        if let Some(o) = &origin {
+            if !self.settings.allowed_origins.is_empty() && !self.settings.allowed_origins.contains(o) {
+                return json_response(403, &json!({ "error": "origin_not_allowed" }), &Headers::new());
+            }
+        }
+        if method == Method::Options {
+            cors.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")?;
+            cors.set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")?;
+            cors.set("Access-Control-Max-Age", "86400")?;
+            return Ok(Response::empty()?.with_status(204).with_headers(cors));
+        }
+        if self.metadata_paths.contains(&path) {
+            if method != Method::Get && method != Method::Head {
+                cors.set("Allow", "GET, HEAD, OPTIONS")?;
+                return Ok(Response::empty()?.with_status(405).with_headers(cors));
+            }
+            cors.set("Content-Type", "application/json")?;
+            cors.set("Cache-Control", "public, max-age=3600")?;
+            let body = if method == Method::Head { Vec::new() } else { self.metadata_json.clone().into_bytes() };
+            return Ok(Response::from_bytes(body)?.with_headers(cors));
+        }
+        let protected = self.resource_path.is_empty() || path == self.resource_path || path.starts_with(&format!("{}/", self.resource_path));
+        if !protected {
+            return json_response(404, &json!({ "error": "not_found" }), &cors);
+        }
+
+        // The body is read once, bounded, inspected, and forwarded unchanged.
+        let max_body = self.validator.borrow().policy().max_body_bytes;
+        let body = if method == Method::Post {
+            let declared = req.headers().get("Content-Length")?.and_then(|l| l.parse::<usize>().ok());
+            let bytes = if declared.is_some_and(|l| l > max_body) { None } else { Some(req.bytes().await?) };
+            match bytes {
+                Some(b) if b.len() <= max_body => Some(b),
+                _ => {
+                    let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
+                    return self.refused(&refusal, None, &cors, None, None, started);
+                }
+            }
+        } else {
+            None
+        };
+        let authorization = req.headers().get("Authorization")?;
+        let (outcome, issuer) = self.decide(env, authorization.as_deref(), body.as_deref()).await;
+        let tool = operation_name(body.as_deref(), max_body);
+        match outcome {
+            Ok(info) => {
+                let response = proxy::forward(self, &req, &url, body, &info, &cors).await;
+                let status = response.as_ref().map(Response::status_code).unwrap_or(500);
+                self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), started);
+                response
+            }
+            Err((refusal, retry_after)) => self.refused(&refusal, retry_after, &cors, issuer.as_deref(), tool.as_deref(), started),
+        }
+    }
+
+    /// Validates, fetching the claimed issuer's keys first and once more for an unknown `kid`.
+    async fn decide(
+        &self,
+        env: &Env,
+        authorization: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> (std::result::Result<AuthInfo, (Refusal, Option<u64>)>, Option<String>) {
+        let issuer = self.validator.borrow().issuer_for(authorization).map(str::to_owned);
+        if let Some(iss) = &issuer {
+            if let Err(retry_after) = self.keys.ensure(env, iss).await {
+                return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(retry_after))), issuer);
+            }
+        }
+        let now = Date::now().as_millis() / 1000;
+        let mut result = self.validator.borrow().verify(authorization, body, now);
+        if let (Err(r), Some(iss)) = (&result, &issuer) {
+            if r.error == AuthError::NoMatchingKey && self.keys.refresh_for_unknown_key(env, iss).await {
+                result = self.validator.borrow().verify(authorization, body, now);
+            }
+        }
+        (result.map_err(|r| (r, None)), issuer)
+    }
+
+    fn refused(&self, refusal: &Refusal, retry_after: Option<u64>, cors: &Headers, issuer: Option<&str>, tool: Option<&str>, started: u64) -> Result<Response> {
+        cors.set("WWW-Authenticate", &refusal.www_authenticate)?;
+        if let Some(s) = retry_after {
+            cors.set("Retry-After", &s.to_string())?;
+        }
+        let e = &refusal.error;
+        let mut body = json!({ "error_description": e.description(), "code": e.code() });
+        if let Some(code) = e.rfc6750() {
+            body["error"] = code.as_str().into();
+        }
+        self.log(e.status(), Some(e.code()), issuer, None, tool, started);
+        json_response(e.status(), &body, cors)
+    }
+
+    /// One structured line per decision; never the token.
+    fn log(&self, status: u16, code: Option<&str>, issuer: Option<&str>, info: Option<&AuthInfo>, tool: Option<&str>, started: u64) {
+        console_log!(
+            "{}",
+            json!({
+                "event": "decision",
+                "status": status,
+                "code": code,
+                "issuer": issuer,
+                "subject": info.and_then(|i| i.subject.as_deref()),
+                "clientId": info.and_then(|i| i.client_id.as_deref()),
+                "tool": tool,
+                "durationMs": Date::now().as_millis().saturating_sub(started),
+            })
+        );
+    }
+}

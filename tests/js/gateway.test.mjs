@@ -1,0 +1,208 @@
+// The real Rust Worker (build/worker, from scripts/build-worker.sh) in workerd
+// through Miniflare with local KV, in front of an origin and a key server on
+// 127.0.0.1 that the test controls.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { after, before, test } from 'node:test';
+
+import { Miniflare } from 'miniflare';
+
+import { publicJwk, repo, signEs256, sleep, startServer } from './helpers.mjs';
+
+const RESOURCE = 'https://gateway.example.com/mcp';
+const ISSUER = 'https://auth.example.com';
+const SECRET = 'origin-shared-secret';
+let keys;
+let keyMode = 'ok';
+let origin;
+let workers = [];
+
+function config(extra = {}) {
+  return {
+    resource: RESOURCE,
+    issuers: [{ issuer: ISSUER, jwksUri: `${keys.url}/jwks` }],
+    requiredScopes: ['mcp:access'],
+    tools: { update_pet_profile: ['pet-profile:write'] },
+    maxBodyBytes: 4096,
+    upstreamTimeoutMs: 1000,
+    jwksTimeoutMs: 500,
+    jwksCooldownSeconds: 1,
+    maxStaleSeconds: 2,
+    jwksMinTtlSeconds: 1,
+    ...extra,
+  };
+}
+
+async function worker({ mcpAuth = config(), upstream = `${origin.url}/mcp`, persist } = {}) {
+  const mf = new Miniflare({
+    modules: true,
+    modulesRoot: `${repo}build/worker`,
+    scriptPath: `${repo}build/worker/shim.mjs`,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
+    compatibilityDate: '2026-04-26',
+    kvNamespaces: ['JWKS_CACHE'],
+    kvPersist: persist ?? false,
+    bindings: { MCP_AUTH: typeof mcpAuth === 'string' ? mcpAuth : mcpAuth, UPSTREAM_URL: upstream, MCP_AUTH_HMAC_SECRET: SECRET },
+    cf: false,
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, '');
+  workers.push(mf);
+  return { mf, url, fetch: (path, init) => mf.dispatchFetch(`${url}${path}`, init) };
+}
+
+before(async () => {
+  keys = await startServer((req, res) => {
+    if (keyMode === 'down') return res.writeHead(500).end();
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=1' }).end(JSON.stringify({ keys: [publicJwk('p256')] }));
+  });
+  origin = await startServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    if (req.url.startsWith('/mcp/slow')) await sleep(3000);
+    if (req.url.startsWith('/mcp/sse')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 3; i++) {
+        res.write(`data: event-${i}\n\n`);
+        await sleep(50);
+      }
+      return res.end();
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'session-1' }).end(JSON.stringify({ url: req.url, method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+  });
+});
+
+after(async () => {
+  for (const w of workers) await w.dispose();
+  await origin?.close();
+  await keys?.close();
+});
+
+const claims = (extra = {}) => ({ iss: ISSUER, aud: RESOURCE, exp: Math.floor(Date.now() / 1000) + 600, sub: 'bob', client_id: 'vet-client', scope: 'mcp:access pet-profile:read', ...extra });
+const post = (w, token, body, headers = {}, path = '/mcp') =>
+  w.fetch(path, { method: 'POST', headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body ?? { jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+const tool = (name) => ({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name, arguments: {} } });
+
+test('wrangler deploy --dry-run bundles the Worker', () => {
+  rmSync(`${repo}target/worker-bundle`, { recursive: true, force: true });
+  execFileSync(`${repo}tests/js/node_modules/.bin/wrangler`, ['deploy', '--dry-run', '--outdir', 'target/worker-bundle'], {
+    cwd: repo,
+    stdio: 'pipe',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: `${repo}target/wrangler-config` },
+  });
+  const dir = `${repo}target/worker-bundle/`;
+  const files = readdirSync(dir).filter((f) => !f.endsWith('.map'));
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(dir + f), { level: 9 }).length, 0);
+  const raw = files.reduce((n, f) => n + statSync(dir + f).size, 0);
+  console.log(`Worker bundle: ${files.length} files, ${raw} bytes, ${gz} bytes gzipped`);
+  assert.ok(files.some((f) => f.endsWith('.wasm')));
+});
+
+test('an authorized call is forwarded unchanged, without the token, with signed identity headers', async () => {
+  const w = await worker();
+  const token = await signEs256(claims());
+  const body = '{"jsonrpc":"2.0","id":1,  "method":"tools/call","params":{"name":"get_pet_profile"}}';
+  const res = await post(w, token, body, { 'x-mcp-auth-subject': 'admin', 'X-MCP-Auth-Scopes': 'everything', 'mcp-session-id': 'session-1' }, '/mcp?x=1');
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
+  assert.equal(res.headers.get('mcp-session-id'), 'session-1');
+  const seen = await res.json();
+  assert.equal(seen.url, '/mcp?x=1');
+  assert.equal(seen.body, body, 'the body reached the origin byte for byte');
+  assert.equal(seen.headers.authorization, undefined, 'the client token never reaches the origin');
+  assert.equal(seen.headers['x-mcp-auth-subject'], 'bob', 'spoofed identity headers are replaced');
+  assert.equal(seen.headers['x-mcp-auth-scopes'], 'mcp:access pet-profile:read');
+  assert.equal(seen.headers['x-mcp-auth-client-id'], 'vet-client');
+  assert.equal(seen.headers['x-mcp-auth-issuer'], ISSUER);
+  assert.equal(seen.headers['mcp-session-id'], 'session-1');
+  // The origin checks the signature exactly as the README documents.
+  const h = seen.headers;
+  const canonical = ['v1', h['x-mcp-auth-timestamp'], 'POST', '/mcp?x=1', h['x-mcp-auth-subject'], h['x-mcp-auth-client-id'], h['x-mcp-auth-scopes'], h['x-mcp-auth-issuer']].join('\n');
+  assert.equal(h['x-mcp-auth-signature'], `v1=${createHmac('sha256', SECRET).update(canonical).digest('hex')}`);
+  assert.ok(Math.abs(Number(h['x-mcp-auth-timestamp']) - Date.now() / 1000) < 30);
+});
+
+test('refusals carry the core challenge: 401, 401 invalid_token, 403 per tool, 400, 413', async () => {
+  const w = await worker();
+  let res = await post(w, undefined);
+  assert.equal(res.status, 401);
+  assert.equal(res.headers.get('www-authenticate'), 'Bearer scope="mcp:access", resource_metadata="https://gateway.example.com/.well-known/oauth-protected-resource/mcp"');
+  for (const [extra, code] of [[{ aud: 'https://other.example/mcp' }, 'ERR_JWT_AUDIENCE'], [{ exp: 1000 }, 'ERR_JWT_EXPIRED']]) {
+    res = await post(w, await signEs256(claims(extra)));
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).code, code);
+  }
+  const t = await signEs256(claims());
+  res = await post(w, `${t.slice(0, -4)}AAAA`);
+  assert.equal((await res.json()).code, 'ERR_JWS_SIGNATURE');
+  res = await post(w, t, tool('update_pet_profile'));
+  assert.equal(res.status, 403);
+  assert.match(res.headers.get('www-authenticate'), /error="insufficient_scope".*scope="mcp:access pet-profile:write"/);
+  res = await post(w, t, '{not json');
+  assert.equal(res.status, 400);
+  res = await post(w, t, 'x'.repeat(5000));
+  assert.equal(res.status, 413);
+});
+
+test('metadata at every probed URL, CORS preflight, 404 elsewhere, Origin allowlist', async () => {
+  const w = await worker({ mcpAuth: config({ allowedOrigins: ['https://app.example.com'] }) });
+  for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource', '/mcp/.well-known/oauth-protected-resource']) {
+    const res = await w.fetch(path);
+    assert.equal(res.status, 200, path);
+    assert.equal((await res.json()).resource, RESOURCE);
+    assert.match(res.headers.get('cache-control'), /max-age/);
+  }
+  let res = await w.fetch('/mcp', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+  assert.equal(res.status, 204);
+  assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  assert.match(res.headers.get('access-control-allow-headers'), /Authorization/);
+  res = await w.fetch('/elsewhere');
+  assert.equal(res.status, 404);
+  res = await post(w, await signEs256(claims()), undefined, { origin: 'https://evil.example.com' });
+  assert.equal(res.status, 403);
+});
+
+test('a bad config answers 500 naming the field, for every request', async () => {
+  const w = await worker({ mcpAuth: config({ issuers: [{ issuer: ISSUER, algorithms: ['HS256'] }] }) });
+  for (const path of ['/mcp', '/.well-known/oauth-protected-resource/mcp']) {
+    const res = await w.fetch(path);
+    assert.equal(res.status, 500);
+    const body = await res.json();
+    assert.equal(body.field, 'issuers[0].algorithms[0]');
+  }
+  const asText = await worker({ mcpAuth: JSON.stringify(config()) });
+  assert.equal((await post(asText, await signEs256(claims()))).status, 200, 'MCP_AUTH as a JSON string works too');
+});
+
+test('SSE responses stream through; upstream down is 502, slow is 504', async () => {
+  const w = await worker();
+  const t = await signEs256(claims());
+  const res = await w.fetch('/mcp/sse', { headers: { authorization: `Bearer ${t}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'text/event-stream');
+  assert.equal(await res.text(), 'data: event-0\n\ndata: event-1\n\ndata: event-2\n\n');
+  const slow = await post(w, t, undefined, {}, '/mcp/slow');
+  assert.equal(slow.status, 504);
+  const down = await worker({ upstream: 'http://127.0.0.1:9/mcp' });
+  assert.equal((await post(down, t)).status, 502);
+});
+
+test('keys come from KV after a restart with the AS down; past maxStaleSeconds, 503', async () => {
+  keyMode = 'ok';
+  const persist = `${repo}target/gateway-kv-${process.pid}`;
+  const first = await worker({ persist });
+  const t = await signEs256(claims());
+  assert.equal((await post(first, t)).status, 200);
+  await first.mf.dispose();
+  workers = workers.filter((w) => w !== first.mf);
+  keyMode = 'down';
+  const restarted = await worker({ persist });
+  assert.equal((await post(restarted, t)).status, 200, 'keys from KV');
+  await sleep(3500); // freshness 1 s + maxStaleSeconds 2 s
+  const res = await post(restarted, t);
+  assert.equal(res.status, 503);
+  assert.ok(Number(res.headers.get('retry-after')) >= 1);
+  keyMode = 'ok';
+});
