@@ -1,31 +1,82 @@
 #!/usr/bin/env bash
-# The main job: build the CLI and show its decisions for the committed VetAssist demo.
+# The main job: the VetAssist demo, locally. Starts
+#   - an authorization server (oidc-provider, users bob and dr-alice, login and consent screens) on 127.0.0.1:9000,
+#   - the VetAssist MCP server (@modelcontextprotocol/sdk) on 127.0.0.1:3000, the origin,
+#   - this gateway in local workerd (`wrangler dev`, local KV) on 127.0.0.1:8787, in front of it,
+# prints the URLs, runs a scripted MCP client session through the gateway, and
+# keeps everything running until Ctrl-C (or exits after the session with --once,
+# or when standard input is not a terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+setup_wasm
+npm_install examples/vetassist
 
-cargo build --quiet --release --features cli
-bin=target/release/mcp-edge-auth
-demo=examples/demo
+once=0
+if [ "${1:-}" = "--once" ] || [ ! -t 0 ]; then once=1; fi
 
-echo "== The RFC 9728 document VetAssist publishes"
-"$bin" metadata --config "$demo/config.json"
+# The origin checks the gateway's signature with a shared secret (wrangler dev reads .dev.vars).
+if [ ! -f .dev.vars ]; then
+  echo "MCP_AUTH_HMAC_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" > .dev.vars
+fi
+secret=$(sed -n 's/^MCP_AUTH_HMAC_SECRET=//p' .dev.vars)
 
-show() { # label, expected exit status, args...
-  local label=$1 want=$2; shift 2
-  echo
-  echo "== $label"
-  set +e
-  "$bin" verify --config "$demo/config.json" --jwks "$demo/jwks.json" "$@"
-  local got=$?
-  set -e
-  if [ "$got" != "$want" ]; then
-    echo "demo: expected exit status $want, got $got" >&2
+for port in 9000 3000 8787; do
+  if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: port $port on 127.0.0.1 is in use; stop what runs there first" >&2
     exit 1
   fi
-}
+done
 
-show "No token: 401 and where to find the authorization server" 1 ""
-show "A vet staff member calls update_pet_profile: accepted" 0 --body "$demo/update_pet_profile.json" - < "$demo/vet-staff.token"
-show "Bob (pet owner, read only) calls update_pet_profile: 403 insufficient_scope" 1 --body "$demo/update_pet_profile.json" - < "$demo/bob.token"
-show "Bob's token in the year 2101: expired" 1 --now 4133980800 - < "$demo/bob.token"
+logs=target/demo
+rm -rf "$logs/state"  # each run starts with an empty local KV
+mkdir -p "$logs"
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "demo: stopped the authorization server, the MCP server and the gateway"
+}
+trap stop INT TERM EXIT
+
+# Each in its own process group, so stopping it also stops what it started (npx → wrangler → workerd).
+PORT=9000 setsid node examples/vetassist/authorization-server.mjs > "$logs/authorization-server.log" 2>&1 &
+pids+=($!)
+PORT=3000 MCP_AUTH_HMAC_SECRET=$secret setsid node examples/vetassist/mcp-server.mjs > "$logs/mcp-server.log" 2>&1 &
+pids+=($!)
+WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false \
+  XDG_CONFIG_HOME="$PWD/target/wrangler-config" \
+  setsid examples/vetassist/node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787 --persist-to target/demo/state > "$logs/gateway.log" 2>&1 &
+pids+=($!)
+
+echo "demo: building and starting the gateway (logs in $logs/)"
+for _ in $(seq 1 240); do
+  if curl -fsS -o /dev/null http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp 2>/dev/null \
+     && curl -fsS -o /dev/null http://127.0.0.1:9000/.well-known/openid-configuration 2>/dev/null; then
+    ready=1
+    break
+  fi
+  sleep 0.5
+done
+if [ -z "${ready:-}" ]; then
+  echo "demo: the stack did not come up in 120 s; see $logs/" >&2
+  tail -20 "$logs"/*.log >&2
+  exit 1
+fi
+
+cat <<INFO
+
+VetAssist is running:
+  MCP endpoint (point your MCP client here):  http://127.0.0.1:8787/mcp
+  Protected resource metadata:                http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp
+  Authorization server (login: bob or dr-alice, any password):  http://127.0.0.1:9000
+  Origin MCP server (accepts only gateway-signed requests):     http://127.0.0.1:3000/mcp
+INFO
+
+GATEWAY_URL=http://127.0.0.1:8787/mcp node examples/vetassist/session.mjs
+
+if [ "$once" = 1 ]; then exit 0; fi
+echo
+echo "Press Ctrl-C to stop all three."
+while true; do sleep 3600; done
