@@ -20,5 +20,11 @@ cargo test --features cli --doc
 
 bash scripts/build-npm.sh
 bash scripts/build-worker.sh
+
+# The README's run command, end to end and non-interactively: the seed flow
+# (DCR, authorization code + PKCE, scripted login and consent, step-up, 403 for
+# Bob, client credentials) through the real Worker in wrangler dev.
+bash scripts/demo.sh --once
+
 setup_js_tests
 (cd tests/js && node --test --test-concurrency=1)

@@ -24,7 +24,14 @@ function accountOf(ctx) {
   return ctx.oidc?.account?.accountId ?? ctx.oidc?.entities?.Account?.accountId ?? ctx.oidc?.entities?.AuthorizationCode?.accountId;
 }
 
+/** A machine client (client credentials): VetAssist's reminder service. */
+export const REMINDER_SERVICE = { client_id: 'vetassist-reminders', client_secret: 'demo-reminders-secret-0123456789' };
+
 export function createProvider(issuer, { keys = [signingKey(`vetassist-${Date.now().toString(36)}`)], clients = [] } = {}) {
+  clients = [
+    ...clients,
+    { ...REMINDER_SERVICE, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'mcp:access pet-profile:read', token_endpoint_auth_method: 'client_secret_basic' },
+  ];
   const provider = new Provider(issuer, {
     clients,
     jwks: { keys },

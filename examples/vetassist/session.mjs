@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+import { REMINDER_SERVICE } from './authorization-server.mjs';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:8787/mcp';
 const redirectUri = 'http://127.0.0.1:8976/callback';
@@ -155,5 +158,14 @@ const stepUp = await bob.callTool('update_pet_profile', { petId: 'rex', weightKg
 assert.notEqual(stepUp, 'accepted');
 console.log(`   through the SDK client (which tries to step up): ${stepUp}`);
 await bob.client.close();
+
+step(7, 'The reminder service (a machine client, client credentials) reads a schedule');
+const machine = new Client({ name: 'vetassist-reminders', version: '1.0.0' });
+const issuer = metadata.authorization_servers[0];
+const credentials = new ClientCredentialsProvider({ clientId: REMINDER_SERVICE.client_id, clientSecret: REMINDER_SERVICE.client_secret, expectedIssuer: issuer, scope: 'mcp:access pet-profile:read' });
+await machine.connect(new StreamableHTTPClientTransport(new URL(gateway), { authProvider: credentials }));
+const reminders = await machine.callTool({ name: 'get_vaccination_schedule', arguments: { petId: 'tom' } });
+console.log(`   get_vaccination_schedule → ${reminders.content[0].text}`);
+await machine.close();
 
 console.log('\nThe scripted session passed.');

@@ -56,7 +56,8 @@ async function worker({ mcpAuth = config(), upstream = `${origin.url}/mcp`, pers
 before(async () => {
   keys = await startServer((req, res) => {
     if (keyMode === 'down') return res.writeHead(500).end();
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=1' }).end(JSON.stringify({ keys: [publicJwk('p256')] }));
+    const served = keyMode === 'rotated' ? [publicJwk('p256'), publicJwk('other-p256', 'rotated')] : [publicJwk('p256')];
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': `max-age=${keyMode === 'long' || keyMode === 'rotated' ? 600 : 1}` }).end(JSON.stringify({ keys: served }));
   });
   origin = await startServer(async (req, res) => {
     const chunks = [];
@@ -205,4 +206,39 @@ test('keys come from KV after a restart with the AS down; past maxStaleSeconds, 
   assert.equal(res.status, 503);
   assert.ok(Number(res.headers.get('retry-after')) >= 1);
   keyMode = 'ok';
+});
+
+test('key rotation: an unknown kid refetches exactly once, not within the cooldown', async () => {
+  keyMode = 'long';
+  const w = await worker({ mcpAuth: config({ jwksCooldownSeconds: 2 }) });
+  keys.hits.clear();
+  assert.equal((await post(w, await signEs256(claims()))).status, 200);
+  assert.equal(keys.hits.get('/jwks'), 1);
+  const rotated = await signEs256(claims(), { key: 'other-p256', kid: 'rotated' });
+  let res = await post(w, rotated);
+  assert.equal((await res.json()).code, 'ERR_JWKS_NO_MATCHING_KEY', 'within the cooldown: refused, no refetch');
+  assert.equal(keys.hits.get('/jwks'), 1);
+  keyMode = 'rotated';
+  await sleep(2100);
+  res = await post(w, rotated);
+  assert.equal(res.status, 200, 'after the cooldown: one refetch finds the new key');
+  assert.equal(keys.hits.get('/jwks'), 2);
+  res = await post(w, await signEs256(claims(), { kid: 'unknown-kid' }));
+  assert.equal(res.status, 401);
+  assert.equal(keys.hits.get('/jwks'), 2, 'unknown kids do not cause a fetch storm');
+  keyMode = 'ok';
+});
+
+test('DELETE of a session passes through; forwardToken opts in to passing the token', async () => {
+  const t = await signEs256(claims());
+  const w = await worker();
+  let res = await w.fetch('/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${t}`, 'mcp-session-id': 'session-1' } });
+  let seen = await res.json();
+  assert.equal(seen.method, 'DELETE');
+  assert.equal(seen.headers['mcp-session-id'], 'session-1');
+  assert.equal(seen.headers.authorization, undefined);
+  const forwarding = await worker({ mcpAuth: config({ forwardToken: true }) });
+  res = await post(forwarding, t);
+  seen = await res.json();
+  assert.equal(seen.headers.authorization, `Bearer ${t}`);
 });
