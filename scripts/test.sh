@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the Rust core (unit tests, the vector files, Wycheproof, the
-# generator drift check, the CLI end to end, the doc example), formatting and
-# lints; then the npm package, built and packed, tested from its tarball
+# Every test: the Rust core (unit tests, the vector files, Wycheproof, property
+# tests, the generator drift check, the CLI end to end, the doc example, short
+# fuzz runs), formatting and lints; then the npm package, built and packed, tested from its tarball
 # (vectors through wasm, key fetching, oidc-provider + MCP SDK, a JS Worker in workerd);
 # and the Rust Worker gateway in workerd.
 set -euo pipefail
@@ -17,6 +17,9 @@ if cargo clippy --version >/dev/null 2>&1; then
 fi
 cargo test --features cli --all-targets
 cargo test --features cli --doc
+
+# Short fuzz runs of every target (the long runs: scripts/fuzz.sh 600).
+bash scripts/fuzz.sh 15
 
 bash scripts/build-npm.sh
 bash scripts/build-worker.sh

@@ -3,7 +3,10 @@
 //! Per issuer, KV holds the key set with when it was fetched and until when it
 //! is fresh (Cache-Control within the configured bounds), and the time of the
 //! last fetch attempt, so the unknown-`kid` cooldown holds across isolates.
-//! Within an isolate, concurrent requests share one in-flight fetch. When the
+//! Within an isolate, one request fetches while concurrent ones wait for it.
+//! They wait on their own timers and read the shared state, never on the
+//! fetching request's promise: workerd cancels a continuation resumed from
+//! another request's I/O context. When the
 //! authorization server is down, the last good keys serve up to
 //! `maxStaleSeconds` past their freshness; then the caller answers 503.
 
@@ -12,7 +15,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{select, Either, FutureExt, LocalBoxFuture, Shared};
+use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
 use worker::{AbortController, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Url};
 
@@ -37,7 +40,10 @@ struct IssuerState {
     stored: Option<Stored>,
     jwks_uri: Option<String>,
     last_attempt: Option<u64>,
-    inflight: Option<Shared<LocalBoxFuture<'static, bool>>>,
+    /// When the fetch in progress (if any) started, in ms.
+    fetching_since: Option<u64>,
+    /// Bumped each time a fetch loads a changed key set.
+    generation: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -51,7 +57,7 @@ struct Limits {
 
 pub(crate) struct KeyStore {
     validator: Rc<RefCell<Validator>>,
-    state: Rc<RefCell<HashMap<String, IssuerState>>>,
+    state: RefCell<HashMap<String, IssuerState>>,
     limits: Limits,
 }
 
@@ -76,7 +82,7 @@ impl KeyStore {
             min_ttl: s.jwks_min_ttl_seconds,
             max_ttl: s.jwks_max_ttl_seconds,
         };
-        Self { validator, state: Rc::new(RefCell::new(state)), limits }
+        Self { validator, state: RefCell::new(state), limits }
     }
 
     fn fresh(&self, issuer: &str, now: u64) -> bool {
@@ -114,11 +120,13 @@ impl KeyStore {
         self.refetch_if_allowed(env, issuer).await
     }
 
-    /// Joins the in-flight fetch, or starts one if the shared cooldown allows.
+    /// Waits for the fetch in progress, or starts one if the shared cooldown
+    /// allows. True if a changed key set was loaded meanwhile.
     async fn refetch_if_allowed(&self, env: &Env, issuer: &str) -> bool {
-        let inflight = self.state.borrow().get(issuer).and_then(|s| s.inflight.clone());
-        if let Some(f) = inflight {
-            return f.await;
+        let generation = |s: &Self| s.state.borrow().get(issuer).map_or(0, |st| st.generation);
+        let before = generation(self);
+        if self.wait_for_fetch_in_progress(issuer).await {
+            return generation(self) != before;
         }
         let now = Date::now().as_millis();
         let local = self.state.borrow().get(issuer).and_then(|s| s.last_attempt);
@@ -130,10 +138,13 @@ impl KeyStore {
         if [local, shared].into_iter().flatten().any(|t| now.saturating_sub(t) < self.limits.cooldown_ms) {
             return false;
         }
-        // Check again: another request may have started a fetch while we read KV.
-        let started = self.state.borrow().get(issuer).and_then(|s| s.inflight.clone());
-        if let Some(f) = started {
-            return f.await;
+        // Another request may have started a fetch while we read KV.
+        if self.wait_for_fetch_in_progress(issuer).await {
+            return generation(self) != before;
+        }
+        if let Some(s) = self.state.borrow_mut().get_mut(issuer) {
+            s.last_attempt = Some(now);
+            s.fetching_since = Some(now);
         }
         if let Some(kv) = &kv {
             let ttl = (self.limits.cooldown_ms / 1000).max(60);
@@ -141,16 +152,32 @@ impl KeyStore {
                 let _ = put.expiration_ttl(ttl).execute().await;
             }
         }
-        let fut = fetch_and_adopt(self.validator.clone(), self.state.clone(), env.clone(), issuer.to_owned(), self.limits).boxed_local().shared();
+        let changed = fetch_and_adopt(&self.validator, &self.state, env, issuer, self.limits).await;
         if let Some(s) = self.state.borrow_mut().get_mut(issuer) {
-            s.last_attempt = Some(now);
-            s.inflight = Some(fut.clone());
-        }
-        let changed = fut.await;
-        if let Some(s) = self.state.borrow_mut().get_mut(issuer) {
-            s.inflight = None;
+            s.fetching_since = None;
+            if changed {
+                s.generation += 1;
+            }
         }
         changed
+    }
+
+    /// If a fetch for `issuer` is in progress in this isolate, waits (on this
+    /// request's own timer) until it ends or could no longer be running.
+    /// True if there was one.
+    async fn wait_for_fetch_in_progress(&self, issuer: &str) -> bool {
+        let deadline = |s: &Self| s.state.borrow().get(issuer).and_then(|st| st.fetching_since).map(|t| t + s.limits.timeout_ms + 1000);
+        let Some(until) = deadline(self) else { return false };
+        while deadline(self).is_some() && Date::now().as_millis() < until {
+            Delay::from(Duration::from_millis(20)).await;
+        }
+        if deadline(self).is_some() {
+            // The fetching request went away (e.g. its client disconnected): release it.
+            if let Some(s) = self.state.borrow_mut().get_mut(issuer) {
+                s.fetching_since = None;
+            }
+        }
+        true
     }
 
     async fn load_from_kv(&self, env: &Env, issuer: &str) {
@@ -182,20 +209,14 @@ fn adopt(validator: &RefCell<Validator>, state: &RefCell<HashMap<String, IssuerS
     Ok(())
 }
 
-async fn fetch_and_adopt(
-    validator: Rc<RefCell<Validator>>,
-    state: Rc<RefCell<HashMap<String, IssuerState>>>,
-    env: Env,
-    issuer: String,
-    limits: Limits,
-) -> bool {
+async fn fetch_and_adopt(validator: &RefCell<Validator>, state: &RefCell<HashMap<String, IssuerState>>, env: &Env, issuer: &str, limits: Limits) -> bool {
     let result = async {
-        let uri = state.borrow().get(&issuer).and_then(|s| s.jwks_uri.clone());
+        let uri = state.borrow().get(issuer).and_then(|s| s.jwks_uri.clone());
         let uri = match uri {
             Some(u) => u,
             None => {
-                let u = discover(&issuer, limits.timeout_ms).await?;
-                if let Some(s) = state.borrow_mut().get_mut(&issuer) {
+                let u = discover(issuer, limits.timeout_ms).await?;
+                if let Some(s) = state.borrow_mut().get_mut(issuer) {
                     s.jwks_uri = Some(u.clone());
                 }
                 u
@@ -204,12 +225,12 @@ async fn fetch_and_adopt(
         let (jwks, cache_control) = get(&uri, limits.timeout_ms).await?;
         let now = Date::now().as_millis();
         let fresh_until = now + 1000 * freshness_seconds(cache_control.as_deref(), limits.min_ttl, limits.max_ttl);
-        let before = state.borrow().get(&issuer).and_then(|s| s.stored.as_ref().map(|p| p.jwks.clone()));
+        let before = state.borrow().get(issuer).and_then(|s| s.stored.as_ref().map(|p| p.jwks.clone()));
         let stored = Stored { jwks, fetched_at: now, fresh_until };
-        adopt(&validator, &state, &issuer, stored.clone())?;
+        adopt(validator, state, issuer, stored.clone())?;
         if let Ok(kv) = env.kv(KV_BINDING) {
             let ttl = (fresh_until - now + limits.max_stale_ms) / 1000;
-            if let Ok(put) = kv.put(&jwks_key(&issuer), serde_json::to_string(&stored).unwrap_or_default()) {
+            if let Ok(put) = kv.put(&jwks_key(issuer), serde_json::to_string(&stored).unwrap_or_default()) {
                 let _ = put.expiration_ttl(ttl.max(60)).execute().await;
             }
         }

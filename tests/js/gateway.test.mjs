@@ -8,9 +8,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 
-import { Miniflare } from 'miniflare';
-
-import { publicJwk, repo, signEs256, sleep, startServer } from './helpers.mjs';
+import { publicJwk, repo, signEs256, sleep, startGateway, startServer } from './helpers.mjs';
 
 const RESOURCE = 'https://gateway.example.com/mcp';
 const ISSUER = 'https://auth.example.com';
@@ -36,26 +34,20 @@ function config(extra = {}) {
   };
 }
 
-async function worker({ mcpAuth = config(), upstream = `${origin.url}/mcp`, persist } = {}) {
-  const mf = new Miniflare({
-    modules: true,
-    modulesRoot: `${repo}build/worker`,
-    scriptPath: `${repo}build/worker/shim.mjs`,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
-    compatibilityDate: '2026-04-26',
-    kvNamespaces: ['JWKS_CACHE'],
-    kvPersist: persist ?? false,
-    bindings: { MCP_AUTH: typeof mcpAuth === 'string' ? mcpAuth : mcpAuth, UPSTREAM_URL: upstream, MCP_AUTH_HMAC_SECRET: SECRET },
-    cf: false,
-  });
-  const url = (await mf.ready).toString().replace(/\/$/, '');
-  workers.push(mf);
-  return { mf, url, fetch: (path, init) => mf.dispatchFetch(`${url}${path}`, init) };
+async function worker({ mcpAuth = config(), upstream = `${origin.url}/mcp`, persist, kv, bindings } = {}) {
+  const w = await startGateway({ mcpAuth, upstream, persist, kv, bindings: { MCP_AUTH_HMAC_SECRET: SECRET, ...bindings } });
+  workers.push(w.mf);
+  return w;
 }
 
 before(async () => {
   keys = await startServer((req, res) => {
     if (keyMode === 'down') return res.writeHead(500).end();
+    if (keyMode === 'slow') return void setTimeout(() => res.writeHead(200).end('{"keys":[]}'), 2000);
+    if (keyMode === 'invalid') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [');
+    if (keyMode === 'empty') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": []}');
+    if (keyMode === 'huge') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"keys":[],"pad":"${'x'.repeat(1 << 20)}"}`);
+    if (keyMode === 'redirect') return res.writeHead(302, { location: '/jwks' }).end();
     const served = keyMode === 'rotated' ? [publicJwk('p256'), publicJwk('other-p256', 'rotated')] : [publicJwk('p256')];
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': `max-age=${keyMode === 'long' || keyMode === 'rotated' ? 600 : 1}` }).end(JSON.stringify({ keys: served }));
   });
@@ -63,6 +55,17 @@ before(async () => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
     if (req.url.startsWith('/mcp/slow')) await sleep(3000);
+    if (req.url.startsWith('/mcp/reset')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      await sleep(50);
+      return req.socket.destroy();
+    }
+    if (req.url.startsWith('/mcp/endless')) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => res.write('data: tick\n\n'), 20);
+      return res.on('close', () => clearInterval(timer));
+    }
     if (req.url.startsWith('/mcp/sse')) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (let i = 0; i < 3; i++) {
@@ -241,4 +244,61 @@ test('DELETE of a session passes through; forwardToken opts in to passing the to
   res = await post(forwarding, t);
   seen = await res.json();
   assert.equal(seen.headers.authorization, `Bearer ${t}`);
+});
+
+test('fault injection: every broken key endpoint is a bounded 503 when no good keys exist, never an acceptance', async () => {
+  const t = await signEs256(claims());
+  for (const mode of ['slow', 'down', 'invalid', 'empty', 'huge', 'redirect']) {
+    keyMode = mode;
+    const w = await worker();
+    const started = Date.now();
+    const res = await post(w, t);
+    const took = Date.now() - started;
+    assert.equal(res.status, 503, mode);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1, mode);
+    assert.ok(took < 2500, `${mode}: ${took} ms`);
+  }
+  keyMode = 'ok';
+});
+
+test('fault injection: with good keys cached, broken key endpoints leave them in use until maxStaleSeconds', async () => {
+  keyMode = 'ok';
+  const w = await worker({ mcpAuth: config({ maxStaleSeconds: 30 }) });
+  const t = await signEs256(claims());
+  assert.equal((await post(w, t)).status, 200);
+  for (const mode of ['invalid', 'empty', 'huge', 'down']) {
+    keyMode = mode;
+    await sleep(1100); // past freshness (1 s) and the cooldown (1 s): a refetch is attempted and fails
+    assert.equal((await post(w, t)).status, 200, mode);
+  }
+  keyMode = 'ok';
+});
+
+test('fault injection: no KV namespace bound still validates (memory only)', async () => {
+  keyMode = 'ok';
+  const w = await worker({ kv: false, bindings: { JWKS_CACHE: 'not a namespace' } });
+  assert.equal((await post(w, await signEs256(claims()))).status, 200);
+  assert.equal((await post(w, await signEs256(claims({ aud: 'x' })))).status, 401);
+});
+
+test('fault injection: the origin resetting mid-stream and a client leaving mid-stream do not break the gateway', async () => {
+  keyMode = 'ok';
+  const w = await worker();
+  const t = await signEs256(claims());
+  const reset = await w.fetch('/mcp/reset', { headers: { authorization: `Bearer ${t}` } });
+  assert.equal(reset.status, 200);
+  const text = await reset.text().catch((e) => `error: ${e.message}`);
+  assert.match(text, /first|error/);
+  // A client that walks away from an endless stream.
+  const controller = new AbortController();
+  const endless = await fetch(`${w.url}/mcp/endless`, { headers: { authorization: `Bearer ${t}` }, signal: controller.signal });
+  const reader = endless.body.getReader();
+  await reader.read();
+  controller.abort();
+  await reader.read().catch(() => {});
+  // The gateway still answers, promptly and correctly.
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await post(w, t)).status, 200);
+    assert.equal((await post(w, undefined)).status, 401);
+  }
 });

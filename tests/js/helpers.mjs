@@ -49,3 +49,20 @@ export async function startServer(handler) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The built Rust Worker (build/worker) in workerd through Miniflare. */
+export async function startGateway({ mcpAuth, upstream, persist = false, kv = true, bindings = {} }) {
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({
+    modules: true,
+    modulesRoot: `${repo}build/worker`,
+    scriptPath: `${repo}build/worker/shim.mjs`,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
+    compatibilityDate: '2026-04-26',
+    ...(kv ? { kvNamespaces: ['JWKS_CACHE'], kvPersist: persist } : {}),
+    bindings: { MCP_AUTH: mcpAuth, UPSTREAM_URL: upstream, ...bindings },
+    cf: false,
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, '');
+  return { mf, url, fetch: (path, init) => mf.dispatchFetch(`${url}${path}`, init), close: () => mf.dispose() };
+}

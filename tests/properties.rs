@@ -1,0 +1,172 @@
+//! Property tests (proptest) for the gate's three promises:
+//! 1. any change to a valid token's bytes is refused (canonical encodings make
+//!    every other string decode to something else or to nothing);
+//! 2. a key from another issuer's set never verifies a token;
+//! 3. scope decisions match a small reference model.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use mcp_edge_auth::base64url::{decode, encode};
+use mcp_edge_auth::{Policy, Validator};
+use p256::ecdsa::signature::Signer;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const NOW: u64 = 1_767_225_600;
+const RESOURCE: &str = "https://mcp.example.com/mcp";
+const A: &str = "https://a.example.com";
+const B: &str = "https://b.example.com";
+
+fn private(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/keys/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn public(name: &str) -> Value {
+    let mut k = private(name);
+    k.as_object_mut().unwrap().remove("d");
+    k["kid"] = name.into();
+    k
+}
+
+fn signer(name: &str) -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&decode(private(name)["d"].as_str().unwrap().as_bytes()).unwrap()).unwrap()
+}
+
+fn sign(key: &str, header: &Value, claims: &Value) -> String {
+    let input = format!("{}.{}", encode(header.to_string().as_bytes()), encode(claims.to_string().as_bytes()));
+    let sig: p256::ecdsa::Signature = signer(key).sign(input.as_bytes());
+    format!("{input}.{}", encode(&sig.to_bytes()))
+}
+
+fn validator(config: Value) -> Validator {
+    let mut v = Validator::new(Policy::from_config(mcp_edge_auth::Config::from_value(config).unwrap()).unwrap());
+    v.set_jwks(A, json!({"keys": [public("p256")]}).to_string().as_bytes()).unwrap();
+    v.set_jwks(B, json!({"keys": [public("other-p256")]}).to_string().as_bytes()).unwrap();
+    v
+}
+
+fn base_config() -> Value {
+    json!({"resource": RESOURCE, "issuers": [{"issuer": A}, {"issuer": B}]})
+}
+
+fn claims(iss: &str, scope: &str) -> Value {
+    json!({"iss": iss, "aud": RESOURCE, "exp": NOW + 600, "sub": "u", "scope": scope})
+}
+
+fn good_token() -> String {
+    sign("p256", &json!({"alg": "ES256", "kid": "p256", "typ": "at+jwt"}), &claims(A, "read write"))
+}
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Replace(usize, u8),
+    Insert(usize, u8),
+    Delete(usize),
+    Truncate(usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Replace(i, b)),
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        any::<usize>().prop_map(Mutation::Delete),
+        any::<usize>().prop_map(Mutation::Truncate),
+        // Mostly base64url and structural characters: the mutations most likely to slip through.
+        (any::<usize>(), proptest::sample::select(b"AQgw_-.=+/ ".to_vec())).prop_map(|(i, b)| Mutation::Replace(i, b)),
+    ]
+}
+
+fn apply(token: &[u8], m: &Mutation) -> Vec<u8> {
+    let mut t = token.to_vec();
+    match *m {
+        Mutation::Replace(i, b) => t[i % token.len()] = b,
+        Mutation::Insert(i, b) => t.insert(i % (token.len() + 1), b),
+        Mutation::Delete(i) => {
+            t.remove(i % token.len());
+        }
+        Mutation::Truncate(i) => t.truncate(i % token.len()),
+    }
+    t
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_change_to_a_valid_token_is_refused(mutations in proptest::collection::vec(mutation(), 1..4)) {
+        let v = validator(base_config());
+        let token = good_token();
+        prop_assert!(v.verify(Some(&token), None, NOW).is_ok());
+        let mut bytes = token.clone().into_bytes();
+        for m in &mutations {
+            bytes = apply(&bytes, m);
+        }
+        let mutated = String::from_utf8_lossy(&bytes).into_owned();
+        if mutated != token {
+            prop_assert!(v.verify(Some(&mutated), None, NOW).is_err(), "accepted a changed token: {}", mutated);
+            let header = format!("Bearer {mutated}");
+            prop_assert!(v.verify(Some(&header), None, NOW).is_err());
+        }
+    }
+
+    #[test]
+    fn a_key_from_another_issuer_never_verifies(
+        kid in proptest::sample::select(vec![Some("p256"), Some("other-p256"), None]),
+        scope in "[a-z]{1,8}( [a-z]{1,8}){0,3}",
+        extra in proptest::option::of("[a-z]{1,12}"),
+    ) {
+        let v = validator(base_config());
+        let mut header = json!({"alg": "ES256", "typ": "at+jwt"});
+        if let Some(k) = kid {
+            header["kid"] = k.into();
+        }
+        let mut c = claims(A, &scope);
+        if let Some(x) = extra {
+            c["x"] = x.into();
+        }
+        // Signed by B's key, claiming to come from A.
+        let forged = sign("other-p256", &header, &c);
+        prop_assert!(v.verify(Some(&forged), None, NOW).is_err());
+        // And the reverse.
+        let forged = sign("p256", &header, &claims(B, &scope));
+        prop_assert!(v.verify(Some(&forged), None, NOW).is_err());
+    }
+
+    #[test]
+    fn scope_decisions_match_a_reference_model(
+        granted in proptest::collection::btree_set("s[0-5]", 0..6),
+        required in proptest::collection::btree_set("s[0-5]", 0..3),
+        tools in proptest::collection::btree_map("t[0-4]", proptest::collection::btree_set("s[0-5]", 0..3), 0..5),
+        calls in proptest::collection::vec("t[0-6]", 0..4),
+        deny in any::<bool>(),
+    ) {
+        let mut config = base_config();
+        config["requiredScopes"] = json!(required);
+        config["tools"] = json!(tools);
+        config["defaultPolicy"] = (if deny { "deny" } else { "allow" }).into();
+        let v = validator(config);
+        let token = sign("p256", &json!({"alg": "ES256", "kid": "p256"}), &claims(A, &granted.iter().cloned().collect::<Vec<_>>().join(" ")));
+        let batch: Vec<Value> = calls.iter().enumerate().map(|(i, t)| json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": t}})).collect();
+        let body = if batch.is_empty() { None } else { Some(Value::Array(batch).to_string()) };
+        let result = v.verify(Some(&token), body.as_deref().map(str::as_bytes), NOW);
+
+        // The model: unlisted tools are refused under deny; otherwise every needed scope must be granted.
+        let unlisted = calls.iter().any(|t| !tools.contains_key(t));
+        let needed: BTreeSet<String> = required.iter().cloned().chain(calls.iter().filter_map(|t| tools.get(t)).flatten().cloned()).collect();
+        match result {
+            Ok(info) => {
+                prop_assert!(!(deny && unlisted));
+                prop_assert!(needed.is_subset(&info.scopes.iter().cloned().collect()));
+            }
+            Err(r) if deny && unlisted => prop_assert_eq!(r.error.code(), "ERR_MCP_OPERATION_DENIED"),
+            Err(r) => {
+                prop_assert_eq!(r.error.code(), "ERR_INSUFFICIENT_SCOPE");
+                prop_assert!(!needed.is_subset(&granted));
+                let challenged: BTreeSet<String> = r.www_authenticate.split("scope=\"").nth(1).unwrap_or("").split('"').next().unwrap_or("").split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                prop_assert_eq!(challenged, needed, "the challenge names exactly what the request needs");
+            }
+        }
+    }
+}
