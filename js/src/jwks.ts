@@ -1,8 +1,13 @@
 // Remote key sets: where they live (configured or discovered, RFC 8414 then
 // OpenID Connect Discovery), how long they are good for (Cache-Control within
 // bounds), and what happens when the authorization server misbehaves (one
-// shared fetch at a time, a cooldown between refetches, a timeout, and the
-// last good keys kept up to maxStaleSeconds — an outage is a 503, never a 401).
+// fetch at a time, a cooldown between refetches, a timeout, and the last good
+// keys kept up to maxStaleSeconds — an outage is a 503, never a 401).
+//
+// Concurrent callers wait for a fetch in progress on their own timers and read
+// the shared state; they never await the fetching caller's promise, because
+// Cloudflare Workers cancel a continuation resumed from another request's
+// context once that request has finished.
 
 import type { Validator } from './validator.js';
 
@@ -50,7 +55,10 @@ interface IssuerState {
   loaded?: number; // fetchedAt of what the validator holds
   lastAttempt: number; // ms
   lastError?: string;
-  inflight?: Promise<boolean>;
+  /** Real time (ms) a fetch in progress started. */
+  fetchingSince?: number;
+  /** Bumped whenever a fetch loads a changed key set. */
+  generation: number;
   jwksUri?: string;
 }
 
@@ -104,7 +112,7 @@ export class RemoteKeys {
     this.maxTtl = options.jwksMaxTtlSeconds ?? 86400;
     this.clock = options.clock ?? Date.now;
     for (const { issuer, jwksUri } of validator.policy.issuers) {
-      this.state.set(issuer, { lastAttempt: -Infinity, jwksUri: jwksUri ?? undefined });
+      this.state.set(issuer, { lastAttempt: -Infinity, generation: 0, jwksUri: jwksUri ?? undefined });
     }
   }
 
@@ -121,7 +129,7 @@ export class RemoteKeys {
     if (s.stored && now < s.stored.freshUntil) return;
     if (!s.stored) await this.fromCache(issuer, s);
     if (s.stored && this.clock() < s.stored.freshUntil) return;
-    if (s.inflight || now - s.lastAttempt >= this.cooldownMs) await this.refetch(issuer, s);
+    if (s.fetchingSince !== undefined || now - s.lastAttempt >= this.cooldownMs) await this.refetch(issuer, s);
     if (s.stored && this.clock() <= s.stored.freshUntil + this.maxStaleMs) return;
     const wait = Math.max(1, Math.ceil((s.lastAttempt + this.cooldownMs - this.clock()) / 1000));
     throw new KeysUnavailable(issuer, wait, s.lastError ?? 'no key set');
@@ -133,19 +141,29 @@ export class RemoteKeys {
    */
   async refreshForUnknownKey(issuer: string): Promise<boolean> {
     const s = this.issuerState(issuer);
-    if (!s.inflight && this.clock() - s.lastAttempt < this.cooldownMs) return false;
+    if (s.fetchingSince === undefined && this.clock() - s.lastAttempt < this.cooldownMs) return false;
     return this.refetch(issuer, s);
   }
 
-  /** One fetch per issuer at a time; concurrent callers share it. */
-  private refetch(issuer: string, s: IssuerState): Promise<boolean> {
-    if (!s.inflight) {
-      s.lastAttempt = this.clock();
-      s.inflight = this.fetchKeys(issuer, s).finally(() => {
-        s.inflight = undefined;
-      });
+  /** One fetch per issuer at a time; concurrent callers wait for it. Resolves true if the keys changed. */
+  private async refetch(issuer: string, s: IssuerState): Promise<boolean> {
+    const generation = s.generation;
+    if (s.fetchingSince !== undefined) {
+      const until = s.fetchingSince + this.timeoutMs + 1000;
+      while (s.fetchingSince !== undefined && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      // A fetch that outlived its own timeout was abandoned: release it.
+      s.fetchingSince = undefined;
+      return s.generation !== generation;
     }
-    return s.inflight;
+    s.lastAttempt = this.clock();
+    s.fetchingSince = Date.now();
+    try {
+      const changed = await this.fetchKeys(issuer, s);
+      if (changed) s.generation++;
+      return changed;
+    } finally {
+      s.fetchingSince = undefined;
+    }
   }
 
   private async fetchKeys(issuer: string, s: IssuerState): Promise<boolean> {

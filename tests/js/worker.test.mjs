@@ -92,3 +92,26 @@ test('the Worker serves the RFC 9728 document and caches keys in KV', async () =
   assert.equal(JSON.parse(stored.jwks).keys[0].kid, 'p256');
   assert.equal(keys.hits.get('/jwks'), 1);
 });
+
+test('cold start under concurrency: requests waiting for the first key fetch all succeed', async () => {
+  const cold = new Miniflare({
+    modules: true,
+    modulesRoot: `${fixture}dist`,
+    scriptPath: `${fixture}dist/index.js`,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-26',
+    kvNamespaces: ['JWKS_CACHE'],
+    bindings: { MCP_AUTH: JSON.stringify({ resource: RESOURCE, issuers: [{ issuer: 'https://auth.example.com', jwksUri: `${keys.url}/jwks` }] }) },
+    cf: false,
+  });
+  try {
+    const url = (await cold.ready).toString().replace(/\/$/, '');
+    const before = keys.hits.get('/jwks');
+    const token = await signEs256(claims());
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => cold.dispatchFetch(`${url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' }).then((r) => r.status)));
+    assert.deepEqual([...new Set(statuses)], [200]);
+    assert.equal(keys.hits.get('/jwks'), before + 1, 'one fetch served them all');
+  } finally {
+    await cold.dispose();
+  }
+});
