@@ -26,25 +26,28 @@ before(async () => {
     stdio: 'pipe',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: `${fixture}.config` },
   });
-  mf = new Miniflare({
+  mf = fixtureWorker({
+    resource: RESOURCE,
+    issuers: [{ issuer: 'https://auth.example.com', jwksUri: `${keys.url}/jwks` }],
+    requiredScopes: ['mcp:access'],
+    tools: { update_pet_profile: ['pet-profile:write'] },
+  });
+  base = (await mf.ready).toString().replace(/\/$/, '');
+});
+
+/** The bundled JS Worker in workerd, with a local KV namespace. */
+function fixtureWorker(mcpAuth) {
+  return new Miniflare({
     modules: true,
     modulesRoot: `${fixture}dist`,
     scriptPath: `${fixture}dist/index.js`,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-26',
     kvNamespaces: ['JWKS_CACHE'],
-    bindings: {
-      MCP_AUTH: JSON.stringify({
-        resource: RESOURCE,
-        issuers: [{ issuer: 'https://auth.example.com', jwksUri: `${keys.url}/jwks` }],
-        requiredScopes: ['mcp:access'],
-        tools: { update_pet_profile: ['pet-profile:write'] },
-      }),
-    },
+    bindings: { MCP_AUTH: JSON.stringify(mcpAuth) },
     cf: false,
   });
-  base = (await mf.ready).toString().replace(/\/$/, '');
-});
+}
 
 after(async () => {
   await mf?.dispose();
@@ -94,16 +97,7 @@ test('the Worker serves the RFC 9728 document and caches keys in KV', async () =
 });
 
 test('cold start under concurrency: requests waiting for the first key fetch all succeed', async () => {
-  const cold = new Miniflare({
-    modules: true,
-    modulesRoot: `${fixture}dist`,
-    scriptPath: `${fixture}dist/index.js`,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-04-26',
-    kvNamespaces: ['JWKS_CACHE'],
-    bindings: { MCP_AUTH: JSON.stringify({ resource: RESOURCE, issuers: [{ issuer: 'https://auth.example.com', jwksUri: `${keys.url}/jwks` }] }) },
-    cf: false,
-  });
+  const cold = fixtureWorker({ resource: RESOURCE, issuers: [{ issuer: 'https://auth.example.com', jwksUri: `${keys.url}/jwks` }] });
   try {
     const url = (await cold.ready).toString().replace(/\/$/, '');
     const before = keys.hits.get('/jwks');
