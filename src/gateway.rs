@@ -128,7 +128,7 @@ pub const SIGNATURE: &str = "X-MCP-Auth-Signature";
 
 /// True for headers a client must never be able to set on the way to the origin.
 pub fn is_identity_header(name: &str) -> bool {
-    name.len() >= 11 && name[..11].eq_ignore_ascii_case("x-mcp-auth-")
+    name.get(..11).is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-mcp-auth-"))
 }
 
 /// Header values keep visible ASCII and space; anything else (and `%`) is
@@ -220,7 +220,8 @@ mod tests {
     fn identity_values_cannot_inject_and_signatures_bind_everything() {
         assert_eq!(header_value("bob\r\nX-Evil: 1"), "bob%0D%0AX-Evil: 1");
         assert_eq!(header_value("100%é"), "100%25%C3%A9");
-        assert!(is_identity_header("x-mcp-auth-subject") && !is_identity_header("x-mcp-other"));
+        assert!(is_identity_header("x-mcp-auth-subject") && is_identity_header("X-MCP-Auth-Scopes"));
+        assert!(!is_identity_header("x-mcp-other") && !is_identity_header("x-mcp-autéh") && !is_identity_header(""));
         let id = vec![(SUBJECT, "bob".to_owned()), (CLIENT_ID, "c".to_owned()), (SCOPES, "a b".to_owned()), (ISSUER, "https://i".to_owned())];
         let base = sign(b"secret", &canonical_string(100, "POST", "/mcp", &id));
         assert_eq!(base.len(), 3 + 64);
