@@ -131,7 +131,7 @@ export async function runLoad({ requests = 50_000, concurrency = 64, out = `${re
     wrongDecisions: wrong,
     unexpected5xx,
     keyFetches: keys.hits.get('/jwks') ?? 0,
-    workerdRssKb: { first: rssSamples[0] ?? 0, last: rssSamples.at(-1) ?? 0, peak: peakRssKb },
+    workerdRssKb: { first: rssSamples[0] ?? 0, last: rssSamples.at(-1) ?? 0, peak: peakRssKb, samples: rssSamples },
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
   };
   mkdirSync(dirname(out), { recursive: true });
