@@ -39,12 +39,11 @@ pub(crate) fn typ_ok(typ: Option<&str>, policy: TypPolicy) -> bool {
     t.eq_ignore_ascii_case("at+jwt") || (policy == TypPolicy::Lenient && t.eq_ignore_ascii_case("jwt"))
 }
 
-/// Checks time, audience, required claims and `typ`, in that order.
-/// Returns `exp`. `iss` has already selected `issuer` by exact match.
-pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Policy, issuer: &IssuerPolicy, now: u64) -> Result<f64, AuthError> {
+/// The time checks alone (RFC 7519 §4.1.4–4.1.6), also re-run on every reuse
+/// of a cached verification. Returns `exp`.
+pub(crate) fn check_time(claims: &Map<String, Value>, leeway_seconds: u64, now: u64) -> Result<f64, AuthError> {
     let now_f = now as f64;
-    let leeway = policy.leeway_seconds as f64;
-
+    let leeway = leeway_seconds as f64;
     // RFC 7519 §4.1.4: reject on or after exp (with leeway). An access token without exp never expires: refused.
     let exp = numeric_date(claims, "exp")?.ok_or(AuthError::ClaimMissing { claim: "exp".to_owned() })?;
     if now_f >= exp + leeway {
@@ -56,6 +55,13 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
     if numeric_date(claims, "iat")?.is_some_and(|iat| iat > now_f + leeway) {
         return Err(AuthError::IssuedInFuture);
     }
+    Ok(exp)
+}
+
+/// Checks time, audience, required claims and `typ`, in that order.
+/// Returns `exp`. `iss` has already selected `issuer` by exact match.
+pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Policy, issuer: &IssuerPolicy, now: u64) -> Result<f64, AuthError> {
+    let exp = check_time(claims, policy.leeway_seconds, now)?;
 
     // RFC 9068 §4 / RFC 8707: the token must be meant for this resource.
     let aud = audiences(claims)?;

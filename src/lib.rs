@@ -42,6 +42,7 @@ pub mod keys;
 pub mod mcp;
 pub mod metadata;
 pub mod scope;
+mod token_cache;
 mod uri;
 mod validator;
 #[cfg(feature = "wasm")]

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -18,6 +19,7 @@ use crate::keys::{JwksError, KeySet, SkippedKey};
 use crate::mcp;
 use crate::metadata::ProtectedResourceMetadata;
 use crate::scope;
+use crate::token_cache::TokenCache;
 
 /// What an accepted request is allowed to know about its caller: the MCP
 /// TypeScript SDK's `AuthInfo` shape plus the rest of the verified token.
@@ -106,6 +108,8 @@ pub struct Validator<V: SignatureVerifier = RustCrypto> {
     policy: Policy,
     key_sets: HashMap<String, KeySet>,
     verifier: V,
+    /// Accepted tokens, reused with the time checks re-run (token_cache.rs).
+    cache: Mutex<TokenCache>,
 }
 
 impl Validator<RustCrypto> {
@@ -118,7 +122,7 @@ impl Validator<RustCrypto> {
 impl<V: SignatureVerifier> Validator<V> {
     /// A validator using another signature backend.
     pub fn with_verifier(policy: Policy, verifier: V) -> Self {
-        Self { policy, key_sets: HashMap::new(), verifier }
+        Self { policy, key_sets: HashMap::new(), verifier, cache: Mutex::new(TokenCache::default()) }
     }
 
     /// The checked policy.
@@ -140,6 +144,10 @@ impl<V: SignatureVerifier> Validator<V> {
         let (set, skipped) = KeySet::parse(jwks).map_err(SetJwksError::Jwks)?;
         let report = JwksReport { usable: set.keys().len(), skipped };
         self.key_sets.insert(issuer.to_owned(), set);
+        // Verifications under the old keys no longer stand.
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.forget_issuer(issuer);
+        }
         Ok(report)
     }
 
@@ -185,6 +193,26 @@ impl<V: SignatureVerifier> Validator<V> {
         if token.len() > self.policy.max_token_bytes {
             return Err(AuthError::TokenTooLarge { len: token.len(), max: self.policy.max_token_bytes });
         }
+        if let Ok(mut cache) = self.cache.lock() {
+            if let Some(info) = cache.get(token) {
+                return match claims::check_time(&info.claims, self.policy.leeway_seconds, now) {
+                    Ok(_) => Ok(info.clone()),
+                    Err(e) => {
+                        cache.remove(token);
+                        Err(e)
+                    }
+                };
+            }
+        }
+        let info = self.verify_token(token, now)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(info.clone());
+        }
+        Ok(info)
+    }
+
+    /// Steps 3–7 for a token not seen before.
+    fn verify_token(&self, token: &str, now: u64) -> Result<AuthInfo, AuthError> {
         let jws = jws::parse(token)?;
 
         let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or(AuthError::UnknownIssuer)?;

@@ -2,7 +2,9 @@
 //! 1. any change to a valid token's bytes is refused (canonical encodings make
 //!    every other string decode to something else or to nothing);
 //! 2. a key from another issuer's set never verifies a token;
-//! 3. scope decisions match a small reference model.
+//! 3. scope decisions match a small reference model;
+//!
+//! and, below them, what reusing a verified token must never change.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -80,6 +82,13 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn apply(token: &[u8], m: &Mutation) -> Vec<u8> {
     let mut t = token.to_vec();
+    if token.is_empty() {
+        // Only an insertion changes an empty string.
+        if let Mutation::Insert(_, b) = *m {
+            t.push(b);
+        }
+        return t;
+    }
     match *m {
         Mutation::Replace(i, b) => t[i % token.len()] = b,
         Mutation::Insert(i, b) => t.insert(i % (token.len() + 1), b),
@@ -168,5 +177,48 @@ proptest! {
                 prop_assert_eq!(challenged, needed, "the challenge names exactly what the request needs");
             }
         }
+    }
+}
+
+// ------------------------------------------------------------ the verified-token cache
+
+#[test]
+fn a_reused_verification_still_expires() {
+    let v = validator(base_config());
+    let token = good_token(); // exp = NOW + 600, leeway 60
+    assert!(v.verify(Some(&token), None, NOW).is_ok());
+    assert!(v.verify(Some(&token), None, NOW + 659).is_ok(), "second use, from the cache");
+    let refused = v.verify(Some(&token), None, NOW + 660).unwrap_err();
+    assert_eq!(refused.error.code(), "ERR_JWT_EXPIRED");
+    assert!(v.verify(Some(&token), None, NOW).is_ok(), "an earlier clock verifies afresh");
+}
+
+#[test]
+fn a_reused_verification_is_dropped_when_the_issuers_keys_change() {
+    let mut v = validator(base_config());
+    let token = good_token();
+    assert!(v.verify(Some(&token), None, NOW).is_ok());
+    v.set_jwks(A, json!({"keys": [public("other-p256")]}).to_string().as_bytes()).unwrap();
+    assert_eq!(v.verify(Some(&token), None, NOW).unwrap_err().error.code(), "ERR_JWKS_NO_MATCHING_KEY");
+    // The other issuer's keys changing does not matter to A's tokens once A's keys are back.
+    v.set_jwks(A, json!({"keys": [public("p256")]}).to_string().as_bytes()).unwrap();
+    assert!(v.verify(Some(&token), None, NOW).is_ok());
+    v.set_jwks(B, json!({"keys": [public("other-p256")]}).to_string().as_bytes()).unwrap();
+    assert!(v.verify(Some(&token), None, NOW).is_ok());
+}
+
+#[test]
+fn a_reused_verification_still_needs_each_requests_scopes() {
+    let mut config = base_config();
+    config["tools"] = json!({"update": ["admin"]});
+    let v = validator(config);
+    let token = good_token(); // scope "read write"
+    assert!(v.verify(Some(&token), None, NOW).is_ok());
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"update"}}"#;
+    assert_eq!(v.verify(Some(&token), Some(body), NOW).unwrap_err().error.code(), "ERR_INSUFFICIENT_SCOPE");
+    // And a refused token is never served from the cache as accepted.
+    let forged = format!("{}AAAA", &token[..token.len() - 4]);
+    for _ in 0..3 {
+        assert_eq!(v.verify(Some(&forged), None, NOW).unwrap_err().error.code(), "ERR_JWS_SIGNATURE");
     }
 }

@@ -1,0 +1,132 @@
+//! Reuse of verified tokens.
+//!
+//! A token that passed every check is remembered, keyed by the whole token,
+//! so the same token on later requests skips parsing and the signature check.
+//! Every reuse re-runs the time checks against the current `now`; an entry
+//! belongs to its issuer's key set and is dropped when that set is replaced;
+//! refusals are never stored, so nothing refused can come back as accepted.
+//! Bounded in entries and in bytes; the oldest entries go first.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::AuthInfo;
+
+/// Most tokens remembered.
+pub const MAX_ENTRIES: usize = 4096;
+/// Most bytes (token and claims, estimated) remembered.
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+
+struct Entry {
+    info: AuthInfo,
+    size: usize,
+}
+
+/// Verified tokens, oldest first.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    entries: HashMap<String, Entry>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl TokenCache {
+    /// The remembered verification for `token`, if any.
+    pub(crate) fn get(&self, token: &str) -> Option<&AuthInfo> {
+        self.entries.get(token).map(|e| &e.info)
+    }
+
+    /// Remembers an accepted token.
+    pub(crate) fn insert(&mut self, info: AuthInfo) {
+        // Token twice (key and AuthInfo), claims as serialized, plus bookkeeping.
+        let size = 2 * info.token.len() + serde_json::to_string(&info.claims).map_or(0, |c| c.len()) + 256;
+        if size > MAX_BYTES || self.entries.contains_key(&info.token) {
+            return;
+        }
+        while self.entries.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
+            let Some(oldest) = self.order.pop_front() else { break };
+            if let Some(e) = self.entries.remove(&oldest) {
+                self.bytes -= e.size;
+            }
+        }
+        self.bytes += size;
+        self.order.push_back(info.token.clone());
+        self.entries.insert(info.token.clone(), Entry { info, size });
+    }
+
+    /// Forgets one token (rare: it expired, or its issuer's keys changed).
+    pub(crate) fn remove(&mut self, token: &str) {
+        if let Some(e) = self.entries.remove(token) {
+            self.bytes -= e.size;
+            self.order.retain(|t| t != token);
+        }
+    }
+
+    /// Forgets every token of `issuer` (its key set changed).
+    pub(crate) fn forget_issuer(&mut self, issuer: &str) {
+        let gone: Vec<String> = self.entries.iter().filter(|(_, e)| e.info.issuer == issuer).map(|(t, _)| t.clone()).collect();
+        for t in gone {
+            self.remove(&t);
+        }
+    }
+
+    /// How many tokens and bytes are remembered.
+    #[cfg(test)]
+    pub(crate) fn usage(&self) -> (usize, usize) {
+        (self.entries.len(), self.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(token: &str, issuer: &str) -> AuthInfo {
+        AuthInfo {
+            token: token.to_owned(),
+            client_id: None,
+            scopes: vec![],
+            expires_at: 0,
+            resource: String::new(),
+            subject: None,
+            issuer: issuer.to_owned(),
+            audience: vec![],
+            claims: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn bounded_in_entries_oldest_first() {
+        let mut c = TokenCache::default();
+        for i in 0..MAX_ENTRIES + 10 {
+            c.insert(info(&format!("t{i}"), "a"));
+        }
+        assert_eq!(c.usage().0, MAX_ENTRIES);
+        assert!(c.get("t0").is_none() && c.get("t9").is_none());
+        assert!(c.get(&format!("t{}", MAX_ENTRIES + 9)).is_some());
+    }
+
+    #[test]
+    fn bounded_in_bytes() {
+        let mut c = TokenCache::default();
+        let big = "x".repeat(1024 * 1024);
+        for i in 0..20 {
+            c.insert(info(&format!("{big}{i}"), "a"));
+        }
+        assert!(c.usage().1 <= MAX_BYTES);
+        assert!(c.usage().0 < 20);
+        c.insert(info(&"y".repeat(MAX_BYTES), "a"));
+        assert!(c.usage().1 <= MAX_BYTES, "an entry larger than the bound is not stored");
+    }
+
+    #[test]
+    fn forgets_an_issuer_and_single_tokens() {
+        let mut c = TokenCache::default();
+        c.insert(info("a1", "a"));
+        c.insert(info("a2", "a"));
+        c.insert(info("b1", "b"));
+        c.forget_issuer("a");
+        assert!(c.get("a1").is_none() && c.get("a2").is_none() && c.get("b1").is_some());
+        c.remove("b1");
+        assert_eq!(c.usage(), (0, 0));
+    }
+}
