@@ -154,7 +154,22 @@ impl<V: SignatureVerifier> Validator<V> {
     /// Decides one request. `authorization` is the `Authorization` header
     /// value or a bare token; `body` the JSON-RPC body, if any; `now` Unix seconds.
     pub fn verify(&self, authorization: Option<&str>, body: Option<&[u8]>, now: u64) -> Result<AuthInfo, Refusal> {
-        let needs = body.map_or(Ok(Vec::new()), |b| mcp::inspect(b, self.policy.max_body_bytes)).and_then(|ops| mcp::needed_scopes(&self.policy, &ops));
+        self.verify_inspected(authorization, &self.inspect(body), now)
+    }
+
+    /// The operations a JSON-RPC body names ([`mcp::inspect`] within `maxBodyBytes`); none without a body.
+    pub fn inspect(&self, body: Option<&[u8]>) -> Result<Vec<mcp::Operation>, AuthError> {
+        body.map_or(Ok(Vec::new()), |b| mcp::inspect(b, self.policy.max_body_bytes))
+    }
+
+    /// [`verify`](Self::verify) for a caller that already has the body's
+    /// operations from [`inspect`](Self::inspect) (the Worker logs the tool
+    /// named and may verify twice around a key refetch): the body is parsed once.
+    pub fn verify_inspected(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Result<AuthInfo, Refusal> {
+        let needs = match operations {
+            Ok(ops) => mcp::needed_scopes(&self.policy, ops),
+            Err(e) => Err(e.clone()),
+        };
         let hint = needs.as_deref().unwrap_or(&self.policy.required_scopes);
         let refuse = |error: AuthError, scopes: &[String]| Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error };
 
@@ -171,6 +186,11 @@ impl<V: SignatureVerifier> Validator<V> {
     /// verified here; the returned string is the configured one, never token text.
     pub fn issuer_for(&self, authorization: Option<&str>) -> Option<&str> {
         let token = bearer::extract(authorization).ok().filter(|t| t.len() <= self.policy.max_token_bytes)?;
+        // A token verified before needs no parsing to say where it is from.
+        let cached = self.cache.lock().ok().and_then(|c| c.get(token).map(|info| info.issuer.clone()));
+        if let Some(iss) = cached {
+            return self.policy.issuer(&iss).map(|i| i.issuer.as_str());
+        }
         let jws = jws::parse(token).ok()?;
         let iss = jws.claims.get("iss")?.as_str()?;
         self.policy.issuer(iss).map(|i| i.issuer.as_str())

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use worker::{console_error, console_log, event, Context, Date, Env, Headers, Method, Request, Response, Result};
 
 use crate::gateway::{self, GatewaySettings};
+use crate::mcp::Operation;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 
 /// Everything derived from the Worker's configuration, built once per isolate.
@@ -96,14 +97,11 @@ fn json_response(status: u16, body: &Value, headers: &Headers) -> Result<Respons
     Ok(Response::from_bytes(body.to_string().into_bytes())?.with_status(status).with_headers(h))
 }
 
-/// The first tool, prompt or resource a body names, for the decision log (bounded).
-fn operation_name(body: Option<&[u8]>, max: usize) -> Option<String> {
-    let ops = crate::mcp::inspect(body?, max).ok()?;
-    ops.into_iter().find_map(|op| match op {
-        crate::mcp::Operation::Tool(n) | crate::mcp::Operation::Prompt(n) | crate::mcp::Operation::Resource(n) | crate::mcp::Operation::Method(n) => {
-            Some(n.chars().take(64).collect())
-        }
-        crate::mcp::Operation::Response => None,
+/// The first tool, prompt, resource or method a body names, for the decision log (bounded).
+fn operation_name(operations: &std::result::Result<Vec<Operation>, AuthError>) -> Option<String> {
+    operations.as_ref().ok()?.iter().find_map(|op| match op {
+        Operation::Tool(n) | Operation::Prompt(n) | Operation::Resource(n) | Operation::Method(n) => Some(n.chars().take(64).collect()),
+        Operation::Response => None,
     })
 }
 
@@ -173,8 +171,10 @@ impl Gateway {
             None
         };
         let authorization = req.headers().get("Authorization")?;
-        let (outcome, issuer) = self.decide(env, authorization.as_deref(), body.as_deref()).await;
-        let tool = operation_name(body.as_deref(), max_body);
+        // The body is parsed once: for the decision and for the log line.
+        let operations = self.validator.borrow().inspect(body.as_deref());
+        let tool = operation_name(&operations);
+        let (outcome, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         match outcome {
             Ok(info) => {
                 let response = proxy::forward(self, &req, &url, body, &info, &cors).await;
@@ -191,7 +191,7 @@ impl Gateway {
         &self,
         env: &Env,
         authorization: Option<&str>,
-        body: Option<&[u8]>,
+        operations: &std::result::Result<Vec<Operation>, AuthError>,
     ) -> (std::result::Result<AuthInfo, (Refusal, Option<u64>)>, Option<String>) {
         let issuer = self.validator.borrow().issuer_for(authorization).map(str::to_owned);
         if let Some(iss) = &issuer {
@@ -200,10 +200,10 @@ impl Gateway {
             }
         }
         let now = Date::now().as_millis() / 1000;
-        let mut result = self.validator.borrow().verify(authorization, body, now);
+        let mut result = self.validator.borrow().verify_inspected(authorization, operations, now);
         if let (Err(r), Some(iss)) = (&result, &issuer) {
             if r.error == AuthError::NoMatchingKey && self.keys.refresh_for_unknown_key(env, iss).await {
-                result = self.validator.borrow().verify(authorization, body, now);
+                result = self.validator.borrow().verify_inspected(authorization, operations, now);
             }
         }
         (result.map_err(|r| (r, None)), issuer)
