@@ -31,6 +31,25 @@ pub enum PublicKey {
 }
 
 impl PublicKey {
+    /// The key's public members as a JWK (RFC 7518 §6), rebuilt from the
+    /// checked key: what a backend that imports keys by JWK (WebCrypto) is given.
+    pub fn to_jwk(&self) -> Value {
+        use rsa::traits::PublicKeyParts;
+        let b64 = |b: &[u8]| Value::String(base64url::encode(b));
+        match self {
+            Self::Rsa(k) => serde_json::json!({ "kty": "RSA", "n": b64(&k.n().to_bytes_be()), "e": b64(&k.e().to_bytes_be()) }),
+            Self::P256(k) => {
+                let p = k.to_encoded_point(false);
+                serde_json::json!({ "kty": "EC", "crv": "P-256", "x": p.x().map(|x| b64(x)), "y": p.y().map(|y| b64(y)) })
+            }
+            Self::P384(k) => {
+                let p = k.to_encoded_point(false);
+                serde_json::json!({ "kty": "EC", "crv": "P-384", "x": p.x().map(|x| b64(x)), "y": p.y().map(|y| b64(y)) })
+            }
+            Self::Ed25519(k) => serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(k.as_bytes()) }),
+        }
+    }
+
     /// The algorithm family this key belongs to.
     pub fn family(&self) -> KeyFamily {
         match self {
@@ -128,8 +147,9 @@ impl KeySet {
 
     /// Keys that may verify a token with this `kid` and `alg` (RFC 7515 §6):
     /// an exact `kid` match when the token names one.
-    pub fn candidates<'a>(&'a self, kid: Option<&'a str>, alg: Algorithm) -> impl Iterator<Item = &'a Jwk> + 'a {
-        self.keys.iter().filter(move |k| k.allows(alg) && kid.is_none_or(|kid| k.kid.as_deref() == Some(kid)))
+    /// Positions in [`keys`](Self::keys).
+    pub fn candidates<'a>(&'a self, kid: Option<&'a str>, alg: Algorithm) -> impl Iterator<Item = usize> + 'a {
+        self.keys.iter().enumerate().filter(move |(_, k)| k.allows(alg) && kid.is_none_or(|kid| k.kid.as_deref() == Some(kid))).map(|(i, _)| i)
     }
 }
 

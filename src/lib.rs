@@ -47,6 +47,8 @@ mod uri;
 mod validator;
 #[cfg(feature = "wasm")]
 pub mod wasm;
+#[cfg(any(feature = "wasm", feature = "worker"))]
+mod webcrypto;
 #[cfg(feature = "worker")]
 mod worker;
 
@@ -66,4 +68,4 @@ pub use error::{AuthError, ConfigError, Rfc6750Error};
 pub use jwa::Algorithm;
 pub use keys::{KeySet, SkippedKey};
 pub use metadata::{well_known_urls, ProtectedResourceMetadata};
-pub use validator::{AuthInfo, JwksReport, Refusal, SetJwksError, Validator};
+pub use validator::{AuthInfo, Decision, JwksReport, PendingSignature, Refusal, SetJwksError, SignatureCheck, Validator};

@@ -12,10 +12,11 @@ use crate::bearer;
 use crate::challenge::challenge;
 use crate::claims;
 use crate::config::Policy;
-use crate::crypto::{verify_with, RustCrypto, SignatureVerifier};
+use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
 use crate::error::AuthError;
+use crate::jwa::Algorithm;
 use crate::jws;
-use crate::keys::{JwksError, KeySet, SkippedKey};
+use crate::keys::{Jwk, JwksError, KeySet, SkippedKey};
 use crate::mcp;
 use crate::metadata::ProtectedResourceMetadata;
 use crate::scope;
@@ -106,7 +107,9 @@ pub struct JwksReport {
 /// No I/O and no clock: callers load key sets and pass `now`.
 pub struct Validator<V: SignatureVerifier = RustCrypto> {
     policy: Policy,
-    key_sets: HashMap<String, KeySet>,
+    /// Each issuer's key set, with the load it came from (see [`PendingSignature::generation`]).
+    key_sets: HashMap<String, (u64, KeySet)>,
+    generation: u64,
     verifier: V,
     /// Accepted tokens, reused with the time checks re-run (token_cache.rs).
     cache: Mutex<TokenCache>,
@@ -122,7 +125,7 @@ impl Validator<RustCrypto> {
 impl<V: SignatureVerifier> Validator<V> {
     /// A validator using another signature backend.
     pub fn with_verifier(policy: Policy, verifier: V) -> Self {
-        Self { policy, key_sets: HashMap::new(), verifier, cache: Mutex::new(TokenCache::default()) }
+        Self { policy, key_sets: HashMap::new(), generation: 0, verifier, cache: Mutex::new(TokenCache::default()) }
     }
 
     /// The checked policy.
@@ -143,7 +146,8 @@ impl<V: SignatureVerifier> Validator<V> {
         }
         let (set, skipped) = KeySet::parse(jwks).map_err(SetJwksError::Jwks)?;
         let report = JwksReport { usable: set.keys().len(), skipped };
-        self.key_sets.insert(issuer.to_owned(), set);
+        self.generation += 1;
+        self.key_sets.insert(issuer.to_owned(), (self.generation, set));
         // Verifications under the old keys no longer stand.
         if let Ok(mut cache) = self.cache.lock() {
             cache.forget_issuer(issuer);
@@ -165,20 +169,102 @@ impl<V: SignatureVerifier> Validator<V> {
     /// [`verify`](Self::verify) for a caller that already has the body's
     /// operations from [`inspect`](Self::inspect) (the Worker logs the tool
     /// named and may verify twice around a key refetch): the body is parsed once.
+    /// The signature is checked with this validator's own (synchronous) backend.
     pub fn verify_inspected(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Result<AuthInfo, Refusal> {
+        match self.begin(authorization, operations, now) {
+            Decision::Done(result) => result,
+            Decision::Pending(pending) => {
+                let verified = pending.checks().any(|check| self.check_signature(&pending, check.key_index));
+                self.finish(pending, verified, now)
+            }
+        }
+    }
+
+    /// Everything that can be decided without the signature check: the
+    /// header, the token's shape, the cache, the issuer, the algorithm and
+    /// key selection, and the signature's encoding. A host whose signature
+    /// backend is asynchronous (WebCrypto) runs [`PendingSignature::checks`]
+    /// itself, then calls [`finish`](Self::finish).
+    pub fn begin(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Decision {
         let needs = match operations {
             Ok(ops) => mcp::needed_scopes(&self.policy, ops),
             Err(e) => Err(e.clone()),
         };
-        let hint = needs.as_deref().unwrap_or(&self.policy.required_scopes);
-        let refuse = |error: AuthError, scopes: &[String]| Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error };
+        let token = match bearer::extract(authorization) {
+            Ok(t) if t.len() > self.policy.max_token_bytes => Err(AuthError::TokenTooLarge { len: t.len(), max: self.policy.max_token_bytes }),
+            other => other,
+        };
+        let token = match token {
+            Ok(t) => t,
+            Err(e) => return Decision::Done(Err(self.refuse_for(e, &needs))),
+        };
+        if let Ok(mut cache) = self.cache.lock() {
+            if let Some(info) = cache.get(token) {
+                let result = match claims::check_time(&info.claims, self.policy.leeway_seconds, now) {
+                    Ok(_) => Ok(info.clone()),
+                    Err(e) => {
+                        cache.remove(token);
+                        Err(e)
+                    }
+                };
+                drop(cache);
+                return Decision::Done(self.authorize(result, needs));
+            }
+        }
+        match self.prepare(token) {
+            Ok(prepared) => Decision::Pending(PendingSignature { needs, ..prepared }),
+            Err(e) => Decision::Done(Err(self.refuse_for(e, &needs))),
+        }
+    }
 
-        let token = self.check_token(authorization, now).map_err(|e| refuse(e, hint))?;
-        let needed = needs.map_err(|e| refuse(e, &self.policy.required_scopes))?;
+    /// Completes a decision from [`begin`](Self::begin): `verified` is true
+    /// iff one of the pending checks passed. The claims (RFC 9068 §4, RFC 8707)
+    /// and scopes are checked here; an accepted token is remembered.
+    pub fn finish(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<AuthInfo, Refusal> {
+        let PendingSignature { token, issuer, generation, typ, claims, needs, .. } = pending;
+        let result = if verified { self.accept(token, &issuer, typ.as_deref(), claims, now) } else { Err(AuthError::Signature) };
+        if let Ok(info) = &result {
+            // Only while the keys that verified it are still the issuer's keys.
+            if self.key_sets.get(&issuer).is_some_and(|(g, _)| *g == generation) {
+                if let Ok(mut cache) = self.cache.lock() {
+                    cache.insert(info.clone());
+                }
+            }
+        }
+        self.authorize(result, needs)
+    }
+
+    /// Checks one pending signature with this validator's own backend (the
+    /// fallback for keys or algorithms an asynchronous backend cannot handle).
+    pub fn check_signature(&self, pending: &PendingSignature, key_index: usize) -> bool {
+        match self.key(&pending.issuer, pending.generation, key_index) {
+            Some(jwk) => self.verifier.verify(pending.alg, &jwk.key, pending.signing_input(), &pending.signature),
+            None => false,
+        }
+    }
+
+    /// Key `index` of `issuer`'s key set, if that set is still generation `generation`.
+    pub fn key(&self, issuer: &str, generation: u64, index: usize) -> Option<&Jwk> {
+        self.key_sets.get(issuer).filter(|(g, _)| *g == generation).and_then(|(_, set)| set.keys().get(index))
+    }
+
+    /// The token decision (or failure) against what the request needs.
+    fn authorize(&self, token: Result<AuthInfo, AuthError>, needs: Result<Vec<String>, AuthError>) -> Result<AuthInfo, Refusal> {
+        let token = token.map_err(|e| self.refuse_for(e, &needs))?;
+        let needed = needs.map_err(|e| self.refuse_scopes(e, &self.policy.required_scopes))?;
         if !scope::covers(&token.scopes, &needed) {
-            return Err(refuse(AuthError::InsufficientScope, &needed));
+            return Err(self.refuse_scopes(AuthError::InsufficientScope, &needed));
         }
         Ok(token)
+    }
+
+    /// A refusal whose challenge names the scopes the request needs, when known.
+    fn refuse_for(&self, error: AuthError, needs: &Result<Vec<String>, AuthError>) -> Refusal {
+        self.refuse_scopes(error, needs.as_deref().unwrap_or(&self.policy.required_scopes))
+    }
+
+    fn refuse_scopes(&self, error: AuthError, scopes: &[String]) -> Refusal {
+        Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error }
     }
 
     /// The configured issuer a token claims to come from, so an I/O layer can
@@ -204,35 +290,13 @@ impl<V: SignatureVerifier> Validator<V> {
     /// The refusal for a condition found outside the core (keys unavailable,
     /// a body too large to read), with the challenge the core would build.
     pub fn refuse(&self, error: AuthError) -> Refusal {
-        Refusal { www_authenticate: challenge(&self.policy, &error, &self.policy.required_scopes), error }
+        self.refuse_scopes(error, &self.policy.required_scopes)
     }
 
-    /// Steps 1–7: the token itself, independent of what the request asks.
-    fn check_token(&self, authorization: Option<&str>, now: u64) -> Result<AuthInfo, AuthError> {
-        let token = bearer::extract(authorization)?;
-        if token.len() > self.policy.max_token_bytes {
-            return Err(AuthError::TokenTooLarge { len: token.len(), max: self.policy.max_token_bytes });
-        }
-        if let Ok(mut cache) = self.cache.lock() {
-            if let Some(info) = cache.get(token) {
-                return match claims::check_time(&info.claims, self.policy.leeway_seconds, now) {
-                    Ok(_) => Ok(info.clone()),
-                    Err(e) => {
-                        cache.remove(token);
-                        Err(e)
-                    }
-                };
-            }
-        }
-        let info = self.verify_token(token, now)?;
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(info.clone());
-        }
-        Ok(info)
-    }
-
-    /// Steps 3–7 for a token not seen before.
-    fn verify_token(&self, token: &str, now: u64) -> Result<AuthInfo, AuthError> {
+    /// Steps 3–6 for a token not seen before: parse (RFC 7515 §5.2), issuer,
+    /// algorithm allow-list (RFC 8725 §3.1), key selection (RFC 7515 §6) and
+    /// the backend-independent signature encoding checks.
+    fn prepare(&self, token: &str) -> Result<PendingSignature, AuthError> {
         let jws = jws::parse(token)?;
 
         let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or(AuthError::UnknownIssuer)?;
@@ -240,37 +304,117 @@ impl<V: SignatureVerifier> Validator<V> {
         if !issuer.algorithms.contains(&jws.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
         }
-        let keys = self.key_sets.get(&issuer.issuer).ok_or(AuthError::JwksUnavailable)?;
-        let mut candidates = keys.candidates(jws.kid.as_deref(), jws.alg).peekable();
-        let first = candidates.peek().ok_or(AuthError::NoMatchingKey)?;
-        let verified = if jws.kid.is_none() {
-            // Without a kid, exactly one key may fit: never try keys until one works.
-            let key = &first.key;
-            if candidates.nth(1).is_some() {
-                return Err(AuthError::AmbiguousKey);
-            }
-            verify_with(&self.verifier, jws.alg, key, jws.signing_input, &jws.signature)
-        } else {
-            candidates.any(|k| verify_with(&self.verifier, jws.alg, &k.key, jws.signing_input, &jws.signature))
-        };
-        if !verified {
+        let (generation, keys) = self.key_sets.get(&issuer.issuer).ok_or(AuthError::JwksUnavailable)?;
+        let candidates: Vec<usize> = keys.candidates(jws.kid.as_deref(), jws.alg).collect();
+        if candidates.is_empty() {
+            return Err(AuthError::NoMatchingKey);
+        }
+        // Without a kid, exactly one key may fit: never try keys until one works.
+        if jws.kid.is_none() && candidates.len() > 1 {
+            return Err(AuthError::AmbiguousKey);
+        }
+        let candidates: Vec<usize> = candidates.into_iter().filter(|&i| encoding_ok(jws.alg, &keys.keys()[i].key, &jws.signature)).collect();
+        if candidates.is_empty() {
             return Err(AuthError::Signature);
         }
-
-        let exp = claims::check(&jws.claims, jws.typ.as_deref(), &self.policy, issuer, now)?;
-        let scopes = scope::granted(&jws.claims, &issuer.scope_claims)?;
-        let string_claim = |name: &str| jws.claims.get(name).and_then(Value::as_str).map(str::to_owned);
-        Ok(AuthInfo {
+        Ok(PendingSignature {
+            signing_input_len: jws.signing_input.len(),
             token: token.to_owned(),
+            issuer: issuer.issuer.clone(),
+            generation: *generation,
+            alg: jws.alg,
+            typ: jws.typ,
+            claims: jws.claims,
+            signature: jws.signature,
+            candidates,
+            needs: Ok(Vec::new()),
+        })
+    }
+
+    /// Step 7 for a token whose signature verified: claims, then the `AuthInfo`.
+    fn accept(&self, token: String, iss: &str, typ: Option<&str>, claims: Map<String, Value>, now: u64) -> Result<AuthInfo, AuthError> {
+        let issuer = self.policy.issuer(iss).ok_or(AuthError::UnknownIssuer)?;
+        let exp = claims::check(&claims, typ, &self.policy, issuer, now)?;
+        let scopes = scope::granted(&claims, &issuer.scope_claims)?;
+        let string_claim = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+        Ok(AuthInfo {
+            token,
             client_id: issuer.client_id_claims.iter().find_map(|c| string_claim(c)),
             scopes,
             expires_at: exp as u64,
             resource: self.policy.resource.clone(),
             subject: string_claim("sub"),
             issuer: issuer.issuer.clone(),
-            audience: claims::audiences(&jws.claims)?,
-            claims: jws.claims,
+            audience: claims::audiences(&claims)?,
+            claims,
         })
+    }
+}
+
+/// The outcome of [`Validator::begin`].
+#[derive(Debug)]
+pub enum Decision {
+    /// Decided without a signature check (refused, or a remembered token).
+    Done(Result<AuthInfo, Refusal>),
+    /// Only the signature check is left.
+    Pending(PendingSignature),
+}
+
+/// A token whose signature is still to be checked (RFC 7515 §5.2 step 8),
+/// with everything needed to finish the decision afterwards. Owns its data,
+/// so a host may await between [`Validator::begin`] and [`Validator::finish`].
+pub struct PendingSignature {
+    token: String,
+    signing_input_len: usize,
+    issuer: String,
+    generation: u64,
+    alg: Algorithm,
+    typ: Option<String>,
+    claims: Map<String, Value>,
+    signature: Vec<u8>,
+    candidates: Vec<usize>,
+    needs: Result<Vec<String>, AuthError>,
+}
+
+impl fmt::Debug for PendingSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSignature").field("issuer", &self.issuer).field("alg", &self.alg).field("candidates", &self.candidates).finish_non_exhaustive()
+    }
+}
+
+/// One signature check: does `signature` verify `signing_input` under key
+/// `key_index` of the pending issuer's key set, with `alg`?
+#[derive(Clone, Copy, Debug)]
+pub struct SignatureCheck<'a> {
+    /// The key's position in the issuer's key set ([`Validator::key`]).
+    pub key_index: usize,
+    /// The algorithm (already allowed for the issuer and the key).
+    pub alg: Algorithm,
+    /// `BASE64URL(header) || '.' || BASE64URL(payload)`.
+    pub signing_input: &'a [u8],
+    /// The decoded signature, already shape-checked ([`crate::crypto::encoding_ok`]).
+    pub signature: &'a [u8],
+}
+
+impl PendingSignature {
+    /// The configured issuer whose keys are used.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Which load of the issuer's key set the key indices refer to.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// What was signed.
+    pub fn signing_input(&self) -> &[u8] {
+        &self.token.as_bytes()[..self.signing_input_len]
+    }
+
+    /// The checks to run, in order; the token verifies if any passes.
+    pub fn checks(&self) -> impl Iterator<Item = SignatureCheck<'_>> + '_ {
+        self.candidates.iter().map(|&key_index| SignatureCheck { key_index, alg: self.alg, signing_input: self.signing_input(), signature: &self.signature })
     }
 }
 

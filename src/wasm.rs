@@ -4,68 +4,129 @@
 //! exceptions, except configuration errors, which are thrown once at start-up
 //! as JSON `{field, message}`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
 
-use crate::{crypto, Policy, Validator};
+use crate::webcrypto::WebCrypto;
+use crate::{crypto, AuthInfo, Policy, Refusal, Validator};
 
 fn config_error(e: crate::ConfigError) -> JsValue {
     JsValue::from_str(&serde_json::json!({ "field": e.field, "message": e.to_string() }).to_string())
 }
 
+/// `{"ok":true,"authInfo":…}` or the refusal object, as JSON text.
+fn result_json(result: Result<AuthInfo, Refusal>) -> String {
+    match result {
+        Ok(info) => serde_json::json!({ "ok": true, "authInfo": info }),
+        Err(refusal) => refusal.to_json(),
+    }
+    .to_string()
+}
+
+/// Times before 1970 or non-finite clocks are clamped; the JS side passes Date.now() / 1000.
+fn seconds(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    }
+}
+
+/// What a pending WebCrypto check needs after the call that started it returned.
+struct Shared {
+    validator: RefCell<Validator>,
+    crypto: WebCrypto,
+}
+
 /// A checked policy and the loaded key sets.
 #[wasm_bindgen]
 pub struct WasmValidator {
-    inner: Validator,
+    shared: Rc<Shared>,
 }
 
 #[wasm_bindgen]
 impl WasmValidator {
     /// Checks `config` (JSON text); throws `{field, message}` JSON on a mistake.
+    /// `rustCrypto`: check signatures in Rust instead of with WebCrypto.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: &str) -> Result<WasmValidator, JsValue> {
-        Ok(WasmValidator { inner: Validator::new(Policy::from_json(config).map_err(config_error)?) })
+    pub fn new(config: &str, rust_crypto: bool) -> Result<WasmValidator, JsValue> {
+        let validator = RefCell::new(Validator::new(Policy::from_json(config).map_err(config_error)?));
+        let crypto = if rust_crypto { WebCrypto::rust_only() } else { WebCrypto::default() };
+        Ok(WasmValidator { shared: Rc::new(Shared { validator, crypto }) })
+    }
+
+    fn inner(&self) -> std::cell::Ref<'_, Validator> {
+        self.shared.validator.borrow()
     }
 
     /// Loads `issuer`'s key set; returns `{usable, skipped}` JSON or throws a message.
     #[wasm_bindgen(js_name = setJwks)]
     pub fn set_jwks(&mut self, issuer: &str, jwks: &str) -> Result<String, JsValue> {
-        let report = self.inner.set_jwks(issuer, jwks.as_bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let report = self.shared.validator.borrow_mut().set_jwks(issuer, jwks.as_bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
         Ok(serde_json::to_string(&report).unwrap_or_default())
     }
 
     /// True if a key set is loaded for `issuer`.
     #[wasm_bindgen(js_name = hasJwks)]
     pub fn has_jwks(&self, issuer: &str) -> bool {
-        self.inner.has_jwks(issuer)
+        self.inner().has_jwks(issuer)
     }
 
     /// The configured issuer `authorization` claims, if any (nothing verified).
     #[wasm_bindgen(js_name = issuerFor)]
     pub fn issuer_for(&self, authorization: &str) -> Option<String> {
-        self.inner.issuer_for(Some(authorization)).map(str::to_owned)
+        self.inner().issuer_for(Some(authorization)).map(str::to_owned)
     }
 
-    /// Decides a request: `{"ok":true,"authInfo":…}` or the refusal object, as JSON.
+    /// Decides a request with the signature checked in Rust, synchronously:
+    /// `{"ok":true,"authInfo":…}` or the refusal object, as JSON.
     /// `authorization` may be the header value or a bare token; `body` the JSON-RPC body.
-    pub fn verify(&self, authorization: Option<String>, body: Option<String>, now: f64) -> String {
-        // Times before 1970 or non-finite clocks are clamped; the JS side passes Date.now() / 1000.
-        let now = if now.is_finite() && now > 0.0 { now as u64 } else { 0 };
-        let result = match self.inner.verify(authorization.as_deref(), body.as_deref().map(str::as_bytes), now) {
-            Ok(info) => serde_json::json!({ "ok": true, "authInfo": info }),
-            Err(refusal) => refusal.to_json(),
+    #[wasm_bindgen(js_name = verifySync)]
+    pub fn verify_sync(&self, authorization: Option<String>, body: Option<String>, now: f64) -> String {
+        result_json(self.inner().verify(authorization.as_deref(), body.as_deref().map(str::as_bytes), seconds(now)))
+    }
+
+    /// Decides a request with the signature checked by WebCrypto. Returns the
+    /// JSON text at once when no signature check is needed (a refusal, or a
+    /// remembered token), else a Promise of it.
+    pub fn verify(&self, authorization: Option<String>, body: Option<String>, now: f64) -> JsValue {
+        let now = seconds(now);
+        let decision = {
+            let v = self.inner();
+            v.begin(authorization.as_deref(), &v.inspect(body.as_deref().map(str::as_bytes)), now)
         };
-        result.to_string()
+        let pending = match decision {
+            crate::Decision::Done(result) => return JsValue::from_str(&result_json(result)),
+            crate::Decision::Pending(p) => p,
+        };
+        let shared = self.shared.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let verified = shared.crypto.check(&shared.validator, &pending).await;
+            let result = shared.validator.borrow().finish(pending, verified, now);
+            Ok(JsValue::from_str(&result_json(result)))
+        })
+        .into()
+    }
+
+    /// Signature checks so far, by backend: `[webcrypto, rust]`.
+    #[wasm_bindgen(js_name = signatureChecks)]
+    pub fn signature_checks(&self) -> Vec<f64> {
+        let (web, rust) = self.shared.crypto.counts();
+        vec![web as f64, rust as f64]
     }
 
     /// The RFC 9728 document, as JSON.
     pub fn metadata(&self) -> String {
-        serde_json::to_string(self.inner.metadata()).unwrap_or_default()
+        serde_json::to_string(self.inner().metadata()).unwrap_or_default()
     }
 
     /// What the I/O layers need from the checked policy, as JSON:
     /// `{resource, resourceMetadataUrl, wellKnownUrls, requiredScopes, issuers: [{issuer, jwksUri}]}`.
     pub fn describe(&self) -> String {
-        let p = self.inner.policy();
+        let v = self.inner();
+        let p = v.policy();
         serde_json::json!({
             "resource": p.resource,
             "resourceMetadataUrl": p.resource_metadata_url,
@@ -86,19 +147,40 @@ impl WasmValidator {
             "ERR_MCP_BODY_TOO_LARGE" => crate::AuthError::BodyTooLarge,
             _ => return None,
         };
-        Some(self.inner.refuse(error).to_json().to_string())
+        Some(self.inner().refuse(error).to_json().to_string())
     }
 }
 
-/// Verifies a detached JWS signature against one JWK (JSON text): `"valid"`,
-/// `"invalid"` or `"unsupported"`. For primitive test vectors.
-#[wasm_bindgen(js_name = verifyJwsSignature)]
-pub fn verify_jws_signature(alg: &str, jwk: &str, signing_input: &str, signature_b64url: &str) -> String {
-    let Ok(signature) = crate::base64url::decode(signature_b64url.as_bytes()) else { return "invalid".into() };
-    match crypto::verify_jws_signature(alg, jwk, signing_input.as_bytes(), &signature) {
+fn verdict(result: Result<bool, &str>) -> &'static str {
+    match result {
         Ok(true) => "valid",
         Ok(false) => "invalid",
         Err(_) => "unsupported",
     }
-    .into()
+}
+
+/// Verifies a detached JWS signature against one JWK (JSON text) in Rust:
+/// `"valid"`, `"invalid"` or `"unsupported"`. For primitive test vectors.
+#[wasm_bindgen(js_name = verifyJwsSignature)]
+pub fn verify_jws_signature(alg: &str, jwk: &str, signing_input: &str, signature_b64url: &str) -> String {
+    let Ok(signature) = crate::base64url::decode(signature_b64url.as_bytes()) else { return "invalid".into() };
+    verdict(crypto::verify_jws_signature(alg, jwk, signing_input.as_bytes(), &signature)).into()
+}
+
+/// [`verify_jws_signature`] with the signature itself checked by WebCrypto
+/// (the strictness checks still run in Rust first). Rejects if WebCrypto cannot take the key.
+#[wasm_bindgen(js_name = verifyJwsSignatureWebCrypto)]
+pub async fn verify_jws_signature_webcrypto(alg: String, jwk: String, signing_input: String, signature_b64url: String) -> Result<String, JsValue> {
+    let Ok(signature) = crate::base64url::decode(signature_b64url.as_bytes()) else { return Ok("invalid".into()) };
+    let (alg, key) = match crypto::signature_key(&alg, &jwk) {
+        Ok(k) => k,
+        Err(e) => return Ok(verdict(Err(e)).into()),
+    };
+    if !crypto::encoding_ok(alg, &key.key, &signature) {
+        return Ok("invalid".into());
+    }
+    match WebCrypto::default().verify_detached(&key.key, alg, signing_input.as_bytes(), &signature).await {
+        Some(v) => Ok(verdict(Ok(v)).into()),
+        None => Err(JsValue::from_str("WebCrypto cannot verify with this key")),
+    }
 }

@@ -1,10 +1,10 @@
 import { brand, McpEdgeAuthError } from './errors.js';
 import { KeysUnavailable, RemoteKeys, type KeyFetchOptions } from './jwks.js';
 import type { AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
-import { createValidatorSync, type Validator } from './validator.js';
+import { createValidatorSync, type Validator, type ValidatorOptions } from './validator.js';
 
 /** `createAuth` options: the shared config plus how keys are fetched and cached. */
-export type AuthOptions = McpAuthConfig & KeyFetchOptions;
+export type AuthOptions = McpAuthConfig & KeyFetchOptions & ValidatorOptions;
 
 const FETCH_OPTIONS = ['fetch', 'cache', 'jwksCooldownSeconds', 'jwksTimeoutMs', 'maxStaleSeconds', 'jwksMinTtlSeconds', 'jwksMaxTtlSeconds', 'clock'] as const;
 
@@ -97,7 +97,10 @@ export function createAuth(options: AuthOptions): Auth {
     if (key in config) fetchOptions[key] = config[key];
     delete config[key];
   }
-  const validator = createValidatorSync(config as unknown as McpAuthConfig);
+  const validatorOptions: ValidatorOptions = {};
+  if ('crypto' in config) validatorOptions.crypto = config.crypto as ValidatorOptions['crypto'];
+  delete config.crypto;
+  const validator = createValidatorSync(config as unknown as McpAuthConfig, validatorOptions);
   const keys = new RemoteKeys(validator, fetchOptions as KeyFetchOptions);
   const metadataJson = JSON.stringify(validator.metadata());
   const paths = metadataPaths(validator);
@@ -113,9 +116,9 @@ export function createAuth(options: AuthOptions): Auth {
         throw e;
       }
     }
-    let result = validator.verify(authorization, { body });
+    let result = await validator.verify(authorization, { body });
     if (!result.ok && result.code === 'ERR_JWKS_NO_MATCHING_KEY' && issuer && (await keys.refreshForUnknownKey(issuer))) {
-      result = validator.verify(authorization, { body });
+      result = await validator.verify(authorization, { body });
     }
     return result;
   }

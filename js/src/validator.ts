@@ -10,6 +10,17 @@ export interface VerifyOptions {
   body?: string | object;
 }
 
+/** Options for `createValidator`. */
+export interface ValidatorOptions {
+  /**
+   * Who checks signatures: `'webcrypto'` (the default where `crypto.subtle`
+   * exists: the host's native RSA, ECDSA and Ed25519) or `'rust'` (the pure-Rust
+   * backend compiled into the package). Key selection and every strictness
+   * check run in Rust either way.
+   */
+  crypto?: 'webcrypto' | 'rust';
+}
+
 /** What the policy says about itself, for the I/O layers. */
 export interface PolicyFacts {
   resource: string;
@@ -26,16 +37,20 @@ export interface PolicyFacts {
  * @example
  * const v = await createValidator(config);
  * v.setJwks('https://auth.example.com', jwks);
- * const r = v.verify(req.headers.authorization, { body });
+ * const r = await v.verify(req.headers.authorization, { body });
  * if (!r.ok) res.status(r.status).set('WWW-Authenticate', r.wwwAuthenticate).end();
  */
 export interface Validator {
   /** Loads (replaces) an issuer's key set; bad keys are skipped and reported. */
   setJwks(issuer: string, jwks: string | object): JwksReport;
   /** Decides a request from its `Authorization` header value (or a bare token). */
-  verify(tokenOrAuthorizationHeader: string | null | undefined, options?: VerifyOptions): VerifyResult;
+  verify(tokenOrAuthorizationHeader: string | null | undefined, options?: VerifyOptions): Promise<VerifyResult>;
+  /** `verify` with signatures checked by the pure-Rust backend, synchronously (slower for RSA and ECDSA). */
+  verifySync(tokenOrAuthorizationHeader: string | null | undefined, options?: VerifyOptions): VerifyResult;
   /** The RFC 9728 Protected Resource Metadata document. */
   metadata(): Record<string, unknown>;
+  /** How many signature checks each backend has answered (WebCrypto falls back to Rust per key when the host refuses one). */
+  signatureChecks(): { webcrypto: number; rust: number };
   /** Facts about the checked policy (resource, well-known URLs, issuers). */
   readonly policy: PolicyFacts;
   /** The configured issuer a token claims (nothing is verified), or null. */
@@ -73,16 +88,18 @@ function bodyText(body: VerifyOptions['body']): string | undefined {
 /**
  * Checks `config` once and returns a validator. Throws `ConfigError` naming the field.
  */
-export async function createValidator(config: McpAuthConfig | string): Promise<Validator> {
-  return createValidatorSync(config);
+export async function createValidator(config: McpAuthConfig | string, options?: ValidatorOptions): Promise<Validator> {
+  return createValidatorSync(config, options);
 }
 
 /** `createValidator` without the promise, for hosts that instantiate synchronously. */
-export function createValidatorSync(config: McpAuthConfig | string): Validator {
+export function createValidatorSync(config: McpAuthConfig | string, options: ValidatorOptions = {}): Validator {
   const { WasmValidator } = core();
+  const crypto = options.crypto ?? (globalThis.crypto?.subtle ? 'webcrypto' : 'rust');
+  if (crypto !== 'webcrypto' && crypto !== 'rust') throw new ConfigError('crypto', `must be "webcrypto" or "rust", not ${JSON.stringify(crypto)}`);
   let inner: InstanceType<typeof WasmValidator>;
   try {
-    inner = new WasmValidator(typeof config === 'string' ? config : JSON.stringify(config));
+    inner = new WasmValidator(typeof config === 'string' ? config : JSON.stringify(config), crypto === 'rust');
   } catch (e) {
     const { field, message } = JSON.parse(String(e));
     throw new ConfigError(field, message);
@@ -97,11 +114,21 @@ export function createValidatorSync(config: McpAuthConfig | string): Validator {
         throw new Error(`mcp-edge-auth: key set for ${issuer}: ${e}`);
       }
     },
-    verify(input, options = {}) {
+    async verify(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
-      return toResult(inner.verify(input ?? undefined, bodyText(options.body), now));
+      // A string when no signature check was needed (a refusal or a remembered token), else a promise.
+      const r: string | Promise<string> = inner.verify(input ?? undefined, bodyText(options.body), now);
+      return toResult(typeof r === 'string' ? r : await r);
+    },
+    verifySync(input, options = {}) {
+      const now = options.now ?? Date.now() / 1000;
+      return toResult(inner.verifySync(input ?? undefined, bodyText(options.body), now));
     },
     metadata: () => JSON.parse(inner.metadata()),
+    signatureChecks() {
+      const [webcrypto, rust] = inner.signatureChecks();
+      return { webcrypto, rust };
+    },
     issuerFor: (input) => inner.issuerFor(input) ?? null,
     hasJwks: (issuer) => inner.hasJwks(issuer),
     refusal(code, retryAfter) {
@@ -111,7 +138,12 @@ export function createValidatorSync(config: McpAuthConfig | string): Validator {
   };
 }
 
-/** Verifies one detached JWS signature against a JWK: 'valid', 'invalid' or 'unsupported'. */
+/** Verifies one detached JWS signature against a JWK in Rust: 'valid', 'invalid' or 'unsupported'. */
 export function verifyJwsSignature(alg: string, jwk: string | object, signingInput: string, signature: string): string {
   return core().verifyJwsSignature(alg, typeof jwk === 'string' ? jwk : JSON.stringify(jwk), signingInput, signature);
+}
+
+/** `verifyJwsSignature` with the signature checked by WebCrypto after the same Rust checks. */
+export function verifyJwsSignatureWebCrypto(alg: string, jwk: string | object, signingInput: string, signature: string): Promise<string> {
+  return core().verifyJwsSignatureWebCrypto(alg, typeof jwk === 'string' ? jwk : JSON.stringify(jwk), signingInput, signature);
 }

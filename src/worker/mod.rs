@@ -16,6 +16,7 @@ use worker::{console_error, console_log, event, Context, Date, Env, Headers, Met
 
 use crate::gateway::{self, GatewaySettings};
 use crate::mcp::Operation;
+use crate::webcrypto::WebCrypto;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 
 /// Everything derived from the Worker's configuration, built once per isolate.
@@ -29,6 +30,8 @@ pub(crate) struct Gateway {
     metadata_json: String,
     secret: Option<Vec<u8>>,
     keys: keys::KeyStore,
+    /// Signatures are checked by the platform's WebCrypto; keys are imported once per key-set load.
+    crypto: WebCrypto,
 }
 
 thread_local! {
@@ -58,7 +61,7 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
     let validator = Rc::new(RefCell::new(Validator::new(policy)));
     let keys = keys::KeyStore::new(validator.clone(), &settings);
-    Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys })
+    Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys, crypto: WebCrypto::default() })
 }
 
 fn gateway(env: &Env) -> Rc<std::result::Result<Gateway, ConfigError>> {
@@ -200,10 +203,10 @@ impl Gateway {
             }
         }
         let now = Date::now().as_millis() / 1000;
-        let mut result = self.validator.borrow().verify_inspected(authorization, operations, now);
+        let mut result = self.crypto.decide(&self.validator, authorization, operations, now).await;
         if let (Err(r), Some(iss)) = (&result, &issuer) {
             if r.error == AuthError::NoMatchingKey && self.keys.refresh_for_unknown_key(env, iss).await {
-                result = self.validator.borrow().verify_inspected(authorization, operations, now);
+                result = self.crypto.decide(&self.validator, authorization, operations, now).await;
             }
         }
         (result.map_err(|r| (r, None)), issuer)

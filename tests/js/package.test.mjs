@@ -28,7 +28,7 @@ test('an empty project imports the installed package with no flags', () => {
   writeFileSync(join(project, 'probe.mjs'), `
     import { createValidator, createAuth, McpEdgeAuthError, ConfigError, verifyJwsSignature } from 'mcp-edge-auth';
     const v = await createValidator({ resource: 'https://mcp.example.com/mcp', issuers: [{ issuer: 'https://auth.example.com' }] });
-    const r = v.verify(undefined);
+    const r = await v.verify(undefined);
     console.log(JSON.stringify({ status: r.status, code: r.code, types: [typeof createAuth, typeof McpEdgeAuthError, typeof ConfigError, typeof verifyJwsSignature] }));
   `);
   const out = JSON.parse(node('probe.mjs'));
@@ -45,7 +45,7 @@ test('a TypeScript consumer type-checks against the shipped declarations', () =>
     const verifier: { verifyAccessToken(token: string): Promise<{ token: string; clientId: string; scopes: string[]; expiresAt?: number; resource?: URL }> } = auth;
     async function check(header: string): Promise<ErrorCode | AuthInfo> {
       const v = await createValidator({ resource: 'https://mcp.example.com/mcp', issuers: [{ issuer: 'https://a.example' }] });
-      const r: VerifyResult = v.verify(header, { now: 1, body: { jsonrpc: '2.0' } });
+      const r: VerifyResult = await v.verify(header, { now: 1, body: { jsonrpc: "2.0" } });
       return r.ok ? r.authInfo : r.code;
     }
     void verifier; void check;

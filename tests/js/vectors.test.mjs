@@ -1,24 +1,33 @@
 // The core's vector files against the wasm build, through the packed package:
-// every case must come out exactly as the native build's loader expects.
+// every case must come out exactly as the native build's loader expects, with
+// signatures checked by WebCrypto and by the pure-Rust backend alike
+// (the differential test of issue 5: identical verdicts, codes and challenges).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createValidator, verifyJwsSignature } from 'mcp-edge-auth';
+import { createValidator, verifyJwsSignature, verifyJwsSignatureWebCrypto } from 'mcp-edge-auth';
 
 import { vectorFiles } from './helpers.mjs';
 
-test('every vector case agrees with the native build', async () => {
+/** Each case through one backend; `run` verifies with the validator. */
+async function runCases(crypto, run) {
   let count = 0;
   const failures = [];
+  const results = [];
+  const checks = { webcrypto: 0, rust: 0 };
   for (const [name, file] of vectorFiles()) {
     for (const c of file.cases) {
       count++;
-      const v = await createValidator(file.configs[c.config]);
+      const v = await createValidator(file.configs[c.config], { crypto });
       const skipped = [];
       for (const [issuer, jwks] of Object.entries(file.keySets[c.keySets])) {
         skipped.push(...v.setJwks(issuer, jwks).skipped.map((s) => s.kid ?? ''));
       }
-      const r = v.verify(c.authorization, { now: c.now, body: c.body });
+      const r = await run(v, c);
+      const n = v.signatureChecks();
+      checks.webcrypto += n.webcrypto;
+      checks.rust += n.rust;
+      results.push(r.ok ? { ok: true, scopes: r.authInfo.scopes, sub: r.authInfo.subject } : { ...r });
       const e = c.expect;
       const problems = [];
       if (JSON.stringify(skipped) !== JSON.stringify(c.skipped ?? [])) problems.push(`skipped ${skipped}`);
@@ -35,11 +44,40 @@ test('every vector case agrees with the native build', async () => {
     }
     for (const s of file.signatures ?? []) {
       count++;
-      const got = verifyJwsSignature(s.alg, s.jwk, s.signingInput, s.signature);
+      const check = crypto === 'rust' ? verifyJwsSignature : verifyJwsSignatureWebCrypto;
+      const got = await check(s.alg, s.jwk, s.signingInput, s.signature);
+      results.push(got);
       if (got !== s.expect) failures.push(`${name}: signature ${s.name}: ${got}, want ${s.expect}`);
     }
   }
-  console.log(`${count} vectors through the wasm build`);
+  return { count, failures, results, checks };
+}
+
+const verifyAsync = (v, c) => v.verify(c.authorization, { now: c.now, body: c.body });
+
+test('every vector case agrees with the native build (pure-Rust signatures)', async () => {
+  const { count, failures, checks } = await runCases('rust', (v, c) => v.verifySync(c.authorization, { now: c.now, body: c.body }));
+  console.log(`${count} vectors through the wasm build, Rust backend`);
+  assert.equal(checks.webcrypto, 0);
   assert.ok(count > 200);
   assert.deepEqual(failures, []);
+});
+
+test('every vector case agrees with the native build (WebCrypto signatures)', async () => {
+  const { count, failures, checks } = await runCases('webcrypto', verifyAsync);
+  console.log(`${count} vectors through the wasm build, WebCrypto backend (${checks.webcrypto} WebCrypto checks, ${checks.rust} in Rust)`);
+  assert.ok(count > 200);
+  assert.deepEqual(failures, []);
+  // Node 20 takes every key type: nothing fell back to Rust, so WebCrypto really answered.
+  assert.ok(checks.webcrypto > 100, `${checks.webcrypto} WebCrypto checks`);
+  assert.equal(checks.rust, 0);
+});
+
+test('WebCrypto and Rust backends give identical verdicts on every vector', async () => {
+  const web = await runCases('webcrypto', verifyAsync);
+  const rust = await runCases('rust', verifyAsync);
+  assert.equal(web.results.length, rust.results.length);
+  for (let i = 0; i < web.results.length; i++) assert.deepEqual(web.results[i], rust.results[i], `vector ${i}`);
+  // Not a vacuous comparison: both accepted and refused cases are present.
+  assert.ok(web.results.some((r) => r.ok === true) && web.results.some((r) => r.ok === false));
 });
