@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_wasm
 
-cargo build --quiet --profile wasm --target wasm32-unknown-unknown --lib --features wasm
+cargo build --quiet --profile "${NPM_PROFILE:-wasm-speed}" --target wasm32-unknown-unknown --lib --features wasm
 out=js/src/wasm
 rm -rf "$out" js/dist
-wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/wasm/mcp_edge_auth.wasm
-js/node_modules/.bin/wasm-opt -Oz "$out/mcp_edge_auth_bg.wasm" -o "$out/mcp_edge_auth_bg.wasm"
+wasm-bindgen --target web --out-dir "$out" "target/wasm32-unknown-unknown/${NPM_PROFILE:-wasm-speed}/mcp_edge_auth.wasm"
+js/node_modules/.bin/wasm-opt "${NPM_WASM_OPT:--O3}" "$out/mcp_edge_auth_bg.wasm" -o "$out/mcp_edge_auth_bg.wasm"
 (cd js && node_modules/.bin/tsc -p tsconfig.json)
 mkdir -p js/dist/wasm
 cp "$out"/mcp_edge_auth.js "$out"/mcp_edge_auth.d.ts "$out"/mcp_edge_auth_bg.wasm js/dist/wasm/

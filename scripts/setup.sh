@@ -42,13 +42,17 @@ setup_wasm() {
   npm_install js
 }
 
-setup_js_tests() {
-  # The tests install the packed tarball; reinstall it whenever it was rebuilt.
-  npm_install tests/js
-  local tgz
-  tgz=$(ls target/npm/mcp-edge-auth-*.tgz)
-  if [ ! -f tests/js/node_modules/.mcp-edge-auth-tarball ] || [ "$tgz" -nt tests/js/node_modules/.mcp-edge-auth-tarball ]; then
-    (cd tests/js && npm install --no-audit --no-fund --no-save --loglevel=error "../../$tgz")
-    touch tests/js/node_modules/.mcp-edge-auth-tarball
+# Installs a project's npm packages plus the packed tarball (target/npm), again whenever it was rebuilt.
+install_with_tarball() { # dir
+  local dir=$1 tgz
+  npm_install "$dir"
+  tgz=$(ls "$PWD"/target/npm/mcp-edge-auth-*.tgz)
+  if [ ! -f "$dir/node_modules/.mcp-edge-auth-tarball" ] || [ "$tgz" -nt "$dir/node_modules/.mcp-edge-auth-tarball" ]; then
+    (cd "$dir" && npm install --no-audit --no-fund --no-save --loglevel=error "$tgz")
+    touch "$dir/node_modules/.mcp-edge-auth-tarball"
   fi
+}
+
+setup_js_tests() {
+  install_with_tarball tests/js
 }

@@ -1,0 +1,117 @@
+// The benchmark: one run, one table, written to BENCHMARKS.md.
+//
+//   node bench/run.mjs [--quick] [--out FILE]
+//
+// Run through `bash scripts/bench.sh`, which builds and installs everything
+// first. --quick runs tiny sizes (a smoke test of the harness) and writes to
+// target/bench/BENCHMARKS.md unless --out says otherwise; figures from
+// --quick runs are not benchmarks.
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+import { benchGateway } from './gateway.mjs';
+import { ALGS, makeKeys } from './tokens.mjs';
+import { benchColdStart, benchVerify } from './verify.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..');
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const out = args.out ?? (args.quick ? join(repo, 'target/bench/BENCHMARKS.md') : join(repo, 'BENCHMARKS.md'));
+const sizes = args.quick
+  ? { verify: { perRound: 100, rounds: 1, warmup: 100, warm: 500 }, gateway: { seconds: 2, warmupSeconds: 1, connections: 8 }, coldRuns: 1 }
+  : { verify: { perRound: 1500, rounds: 3, warmup: 2000, warm: 20000 }, gateway: { seconds: 15, warmupSeconds: 3, connections: 32 }, coldRuns: 5 };
+
+const quiet = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: join(repo, 'target/wrangler-config') };
+
+/** The Worker bundle as `wrangler deploy --dry-run` would upload it: files, raw and gzipped bytes. */
+function workerBundle() {
+  const dir = join(repo, 'target/bench/bundle');
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync(join(here, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', dir], { cwd: repo, stdio: 'pipe', env: { ...process.env, ...quiet } });
+  const files = readdirSync(dir).filter((f) => !f.endsWith('.map'));
+  return {
+    files: files.length,
+    raw: files.reduce((n, f) => n + statSync(join(dir, f)).size, 0),
+    gz: files.reduce((n, f) => n + gzipSync(readFileSync(join(dir, f)), { level: 9 }).length, 0),
+  };
+}
+
+function npmWasm() {
+  const wasm = readFileSync(join(here, 'node_modules/mcp-edge-auth/dist/wasm/mcp_edge_auth_bg.wasm'));
+  return { raw: wasm.length, gz: gzipSync(wasm, { level: 9 }).length };
+}
+
+const fmt = (n) => (n === null || n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const mark = (ok) => (ok ? 'met' : 'missed');
+const version = (pkg) => JSON.parse(readFileSync(join(here, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+
+const log = (s) => console.error(s);
+const started = new Date();
+const keys = makeKeys();
+log('1/3 verification rates');
+const verify = await benchVerify(keys, { ...sizes.verify, log });
+log('2/3 gateways in wrangler dev');
+const gateway = await benchGateway(keys, { ...sizes.gateway, log });
+log('3/3 cold start and sizes');
+const cold = benchColdStart(keys, { runs: sizes.coldRuns });
+const bundle = workerBundle();
+const wasm = npmWasm();
+
+const row = (alg, name) => verify.find((r) => r.alg === alg && r.name === name);
+const lines = [];
+lines.push('# Benchmarks', '');
+lines.push(`Written by \`bash scripts/bench.sh\`${args.quick ? ' --quick (smoke sizes: not a benchmark)' : ''} on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC. Figures are from this one run; never edit them by hand.`, '');
+lines.push(
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}; Node ${process.versions.node}; jose ${version('jose')}, jsonwebtoken ${version('jsonwebtoken')}, autocannon ${version('autocannon')}, wrangler ${version('wrangler')}.`,
+  '',
+);
+lines.push('## 1. Verifications per second (Node, one at a time, same tokens)', '');
+lines.push(
+  `Each contender verified ${sizes.verify.warmup} tokens untimed first (JIT and wasm tier-up, key import). Cold: ${sizes.verify.perRound} tokens it has never seen, median of ${sizes.verify.rounds} rounds (ours with a new validator each round, so its verified-token cache is empty). Warm: one token again and again. Checks: signature, \`iss\`, \`aud\`, \`exp\`, \`typ\` at+jwt, algorithm allow-list, scope \`mcp:access\`. RS256 and PS256 use RSA-2048.`,
+  '',
+);
+lines.push('| alg | mcp-edge-auth (WebCrypto) cold | warm | mcp-edge-auth (pure Rust) cold | warm | jose cold | warm | jsonwebtoken cold | warm | ours/jose cold | ours/jose warm |');
+lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+const targets = [];
+for (const alg of ALGS) {
+  const [w, r, j, t] = ['mcp-edge-auth (WebCrypto)', 'mcp-edge-auth (pure Rust)', 'jose jwtVerify', 'jsonwebtoken'].map((n) => row(alg, n));
+  lines.push(`| ${alg} | ${fmt(w.cold)} | ${fmt(w.warm)} | ${fmt(r.cold)} | ${fmt(r.warm)} | ${fmt(j.cold)} | ${fmt(j.warm)} | ${fmt(t.cold)} | ${fmt(t.warm)} | ${ratio(w.cold, j.cold)} | ${ratio(w.warm, j.warm)} |`);
+  targets.push([`${alg} cold ≥ 1.0× jose`, w.cold / j.cold >= 1, ratio(w.cold, j.cold)]);
+  targets.push([`${alg} warm ≥ 20× jose`, w.warm / j.warm >= 20, ratio(w.warm, j.warm)]);
+}
+lines.push('', '## 2. Gateway in local workerd (`wrangler dev`)', '');
+lines.push(
+  `autocannon, ${sizes.gateway.connections} connections, ${sizes.gateway.seconds} s after ${sizes.gateway.warmupSeconds} s of warm-up, against each Worker in turn; every request a \`tools/call\` of \`get_pet_profile\` (needs \`pet-profile:read\`) with a valid ES256 token, cycling through 100 distinct tokens; the same local origin (a Node server) behind all three. Load generator, wrangler's proxy, workerd and the origin share the machine.`,
+  '',
+);
+lines.push('| gateway | req/s | p50 ms | p99 ms | non-2xx or errors |');
+lines.push('|---|--:|--:|--:|--:|');
+for (const g of gateway) lines.push(`| ${g.name} | ${fmt(g.rps)} | ${g.p50} | ${g.p99} | ${g.non2xx} |`);
+const [pass, rust, jose] = ['passthrough', 'rust', 'jose'].map((id) => gateway.find((g) => g.id === id));
+lines.push('', `This Worker: ${ratio(rust.rps, pass.rps)} the pass-through's throughput, ${ratio(rust.rps, jose.rps)} the jose Worker's; p99 added over the pass-through: ${rust.p99 - pass.p99} ms.`);
+targets.push(['gateway ≥ 0.9× pass-through', rust.rps / pass.rps >= 0.9, ratio(rust.rps, pass.rps)]);
+targets.push(['gateway ≥ 1.2× jose Worker', rust.rps / jose.rps >= 1.2, ratio(rust.rps, jose.rps)]);
+targets.push(['p99 added latency < 1 ms', rust.p99 - pass.p99 < 1, `${rust.p99 - pass.p99} ms`]);
+lines.push('', '## 3. Cold start and size', '');
+lines.push('| | mcp-edge-auth | jose |');
+lines.push('|---|--:|--:|');
+lines.push(`| cold start: import + instantiate + key set + first ES256 verification (fresh Node process, median of ${sizes.coldRuns}) | ${cold['mcp-edge-auth'].toFixed(1)} ms | ${cold.jose.toFixed(1)} ms |`);
+lines.push(`| Worker bundle (\`wrangler deploy --dry-run\`, ${bundle.files} files) | ${kb(bundle.raw)} raw, **${kb(bundle.gz)} gzipped** (${bundle.gz} bytes) | |`);
+lines.push(`| npm package wasm | ${kb(wasm.raw)} raw, ${kb(wasm.gz)} gzipped | |`);
+targets.push(['Worker bundle ≤ 250 KB gzipped', bundle.gz <= 250 * 1000, `${bundle.gz} bytes`]);
+lines.push('', '## Targets (issue 5)', '');
+lines.push('| target | result | figure |');
+lines.push('|---|---|--:|');
+for (const [name, ok, figure] of targets) lines.push(`| ${name} | ${mark(ok)} | ${figure} |`);
+const text = `${lines.join('\n')}\n`;
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, text);
+console.log(text);
+log(`written to ${out}`);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The benchmark (issue 5): builds the npm package and the Worker, installs the
+# contenders (bench/package.json: jose, jsonwebtoken, autocannon, wrangler),
+# then runs bench/run.mjs, which prints one table and writes BENCHMARKS.md.
+#   bash scripts/bench.sh           # the real run (about 6 minutes here)
+#   bash scripts/bench.sh --quick   # a smoke run into target/bench/BENCHMARKS.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+setup_wasm
+bash scripts/build-npm.sh >/dev/null
+bash scripts/build-worker.sh >/dev/null
+install_with_tarball bench
+node bench/run.mjs "$@"
