@@ -31,3 +31,8 @@ bash scripts/demo.sh --once
 
 setup_js_tests
 (cd tests/js && node --test --test-concurrency=1)
+
+# The benchmark harness at smoke sizes (into target/bench/, never BENCHMARKS.md):
+# every contender must accept the same tokens and every gateway must answer.
+install_with_tarball bench
+node bench/run.mjs --quick > /dev/null

@@ -217,6 +217,17 @@ impl<V: SignatureVerifier> Validator<V> {
         }
     }
 
+    /// True if `authorization` carries a remembered token that is still within
+    /// its time claims and grants what `operations` need: the answer
+    /// [`verify`](Self::verify) would accept with, without building it again.
+    /// For hosts that keep the `AuthInfo` of an earlier acceptance themselves.
+    pub fn still_accepted(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> bool {
+        let (Ok(token), Ok(ops)) = (bearer::extract(authorization), operations) else { return false };
+        let Ok(needed) = mcp::needed_scopes(&self.policy, ops) else { return false };
+        let Ok(cache) = self.cache.lock() else { return false };
+        cache.get(token).is_some_and(|info| claims::check_time(&info.claims, self.policy.leeway_seconds, now).is_ok() && scope::covers(&info.scopes, &needed))
+    }
+
     /// Completes a decision from [`begin`](Self::begin): `verified` is true
     /// iff one of the pending checks passed. The claims (RFC 9068 §4, RFC 8707)
     /// and scopes are checked here; an accepted token is remembered.

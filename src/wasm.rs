@@ -110,6 +110,14 @@ impl WasmValidator {
         .into()
     }
 
+    /// True if `authorization` is a remembered token still accepted for this
+    /// body at `now` (the wrapper then reuses the `AuthInfo` it already holds).
+    #[wasm_bindgen(js_name = stillAccepted)]
+    pub fn still_accepted(&self, authorization: &str, body: Option<String>, now: f64) -> bool {
+        let v = self.inner();
+        v.still_accepted(Some(authorization), &v.inspect(body.as_deref().map(str::as_bytes)), seconds(now))
+    }
+
     /// Signature checks so far, by backend: `[webcrypto, rust]`.
     #[wasm_bindgen(js_name = signatureChecks)]
     pub fn signature_checks(&self) -> Vec<f64> {

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::crypto::SignatureVerifier;
 use crate::jwa::Algorithm;
 use crate::mcp::Operation;
 use crate::{AuthError, AuthInfo, Decision, PendingSignature, Refusal, Validator};
@@ -105,7 +106,7 @@ impl WebCrypto {
     }
 
     /// The slot for a key of `pending`'s issuer, importing it on first use.
-    async fn slot(&self, validator: &RefCell<Validator>, pending: &PendingSignature, index: usize, alg: Algorithm) -> Option<Slot> {
+    async fn slot<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, index: usize, alg: Algorithm) -> Option<Slot> {
         let issuer = pending.issuer();
         let generation = pending.generation();
         {
@@ -139,14 +140,14 @@ impl WebCrypto {
         self.counts.get()
     }
 
-    fn in_rust(&self, validator: &RefCell<Validator>, pending: &PendingSignature, key_index: usize) -> bool {
+    fn in_rust<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, key_index: usize) -> bool {
         let (web, rust) = self.counts.get();
         self.counts.set((web, rust + 1));
         validator.borrow().check_signature(pending, key_index)
     }
 
     /// True iff one of `pending`'s checks passes.
-    pub(crate) async fn check(&self, validator: &RefCell<Validator>, pending: &PendingSignature) -> bool {
+    pub(crate) async fn check<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature) -> bool {
         for check in pending.checks() {
             let slot = if self.rust_only { Some(Slot::Rust) } else { self.slot(validator, pending, check.key_index, check.alg).await };
             let verified = match slot {
@@ -187,9 +188,9 @@ impl WebCrypto {
     /// signature checked by WebCrypto. No borrow of `validator` is held
     /// across an await, so key sets may be replaced meanwhile.
     #[cfg_attr(not(feature = "worker"), allow(dead_code))]
-    pub(crate) async fn decide(
+    pub(crate) async fn decide<V: SignatureVerifier>(
         &self,
-        validator: &RefCell<Validator>,
+        validator: &RefCell<Validator<V>>,
         authorization: Option<&str>,
         operations: &Result<Vec<Operation>, AuthError>,
         now: u64,

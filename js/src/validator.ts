@@ -80,6 +80,9 @@ export function toResult(json: string): VerifyResult {
   return { ok: true, authInfo };
 }
 
+/** As many acceptances as the core's verified-token cache holds (src/token_cache.rs). */
+const REMEMBERED = 4096;
+
 function bodyText(body: VerifyOptions['body']): string | undefined {
   if (body === undefined || body === null) return undefined;
   return typeof body === 'string' ? body : JSON.stringify(body);
@@ -105,6 +108,17 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     throw new ConfigError(field, message);
   }
   const policy: PolicyFacts = JSON.parse(inner.describe());
+  // The AuthInfo of recent acceptances, by header value. Only a hint: the core
+  // still decides every request (stillAccepted re-checks the remembered
+  // token's time claims and this request's scopes), so an entry here is never
+  // trusted on its own, and parsing and building the AuthInfo happen once per token.
+  const accepted = new Map<string, AuthInfo>();
+  const remember = (input: string, r: VerifyResult) => {
+    if (!r.ok) return r;
+    if (accepted.size >= REMEMBERED) accepted.delete(accepted.keys().next().value as string);
+    accepted.set(input, r.authInfo);
+    return { ok: true as const, authInfo: { ...r.authInfo } };
+  };
   return {
     policy,
     setJwks(issuer, jwks) {
@@ -116,9 +130,15 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     },
     async verify(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
+      const body = bodyText(options.body);
+      if (input) {
+        const known = accepted.get(input);
+        if (known && inner.stillAccepted(input, body, now)) return { ok: true, authInfo: { ...known } };
+      }
       // A string when no signature check was needed (a refusal or a remembered token), else a promise.
-      const r: string | Promise<string> = inner.verify(input ?? undefined, bodyText(options.body), now);
-      return toResult(typeof r === 'string' ? r : await r);
+      const r: string | Promise<string> = inner.verify(input ?? undefined, body, now);
+      const result = toResult(typeof r === 'string' ? r : await r);
+      return input ? remember(input, result) : result;
     },
     verifySync(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;

@@ -19,8 +19,8 @@ use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
 use worker::{AbortController, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Url};
 
+use super::GatewayValidator as Validator;
 use crate::gateway::{freshness_seconds, GatewaySettings};
-use crate::Validator;
 
 /// The largest key set or discovery document read (bytes).
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;

@@ -14,14 +14,19 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 use worker::{console_error, console_log, event, Context, Date, Env, Headers, Method, Request, Response, Result};
 
+use crate::crypto::NoSyncVerifier;
 use crate::gateway::{self, GatewaySettings};
 use crate::mcp::Operation;
 use crate::webcrypto::WebCrypto;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 
+/// The Worker's validator: WebCrypto answers every signature check, so no
+/// pure-Rust signature arithmetic is linked in (bundle size, issue 5).
+pub(crate) type GatewayValidator = Validator<NoSyncVerifier>;
+
 /// Everything derived from the Worker's configuration, built once per isolate.
 pub(crate) struct Gateway {
-    validator: Rc<RefCell<Validator>>,
+    validator: Rc<RefCell<GatewayValidator>>,
     settings: GatewaySettings,
     upstream: String,
     /// The resource's path ("" when the resource is a bare origin): requests under it need a token.
@@ -59,7 +64,7 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
         crate::well_known_urls(&policy.resource).iter().filter_map(|u| worker::Url::parse(u).ok()).map(|u| u.path().to_owned()).collect();
     metadata_paths.push(format!("{resource_path}/.well-known/oauth-protected-resource"));
     let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
-    let validator = Rc::new(RefCell::new(Validator::new(policy)));
+    let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
     let keys = keys::KeyStore::new(validator.clone(), &settings);
     Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys, crypto: WebCrypto::default() })
 }
