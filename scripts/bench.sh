@@ -2,7 +2,7 @@
 # The benchmark (issue 5): builds the npm package and the Worker, installs the
 # contenders (bench/package.json: jose, jsonwebtoken, autocannon, wrangler),
 # then runs bench/run.mjs, which prints one table and writes BENCHMARKS.md.
-#   bash scripts/bench.sh           # the real run (about 6 minutes here)
+#   bash scripts/bench.sh           # the real run (about 3 minutes here, warm)
 #   bash scripts/bench.sh --quick   # a smoke run into target/bench/BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
