@@ -55,7 +55,7 @@ async function startUpstream(jwks) {
 }
 
 /** Writes a wrangler.toml for one Worker and runs `wrangler dev` until it answers. */
-async function startWorker(name, main, vars, port, log) {
+async function startWorker(name, main, vars, port) {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -133,7 +133,7 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
       };
       const tokens = Array.from({ length: distinctTokens }, (_, n) => token(keys, 'ES256', n, { aud: resource }));
       log(`  ${g.name}: starting wrangler dev on :${port}`);
-      const w = await startWorker(g.id, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config) }, port, log);
+      const w = await startWorker(g.id, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config) }, port);
       try {
         const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
         if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package: the core for wasm32 (feature "wasm", profile "wasm"),
-# wasm-bindgen bindings, wasm-opt -Oz, the TypeScript wrapper; then packs it to
+# Builds the npm package: the core for wasm32 (feature "wasm", profile
+# "wasm-speed" unless NPM_PROFILE says otherwise), wasm-bindgen bindings,
+# wasm-opt (-O3 unless NPM_WASM_OPT says otherwise), the TypeScript wrapper; then packs it to
 # target/npm/mcp-edge-auth-<version>.tgz.
 set -euo pipefail
 cd "$(dirname "$0")/.."

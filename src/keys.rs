@@ -36,15 +36,16 @@ impl PublicKey {
     pub fn to_jwk(&self) -> Value {
         use rsa::traits::PublicKeyParts;
         let b64 = |b: &[u8]| Value::String(base64url::encode(b));
+        let ec = |crv: &str, x: Option<&[u8]>, y: Option<&[u8]>| serde_json::json!({ "kty": "EC", "crv": crv, "x": x.map(b64), "y": y.map(b64) });
         match self {
             Self::Rsa(k) => serde_json::json!({ "kty": "RSA", "n": b64(&k.n().to_bytes_be()), "e": b64(&k.e().to_bytes_be()) }),
             Self::P256(k) => {
                 let p = k.to_encoded_point(false);
-                serde_json::json!({ "kty": "EC", "crv": "P-256", "x": p.x().map(|x| b64(x)), "y": p.y().map(|y| b64(y)) })
+                ec("P-256", p.x().map(|x| &x[..]), p.y().map(|y| &y[..]))
             }
             Self::P384(k) => {
                 let p = k.to_encoded_point(false);
-                serde_json::json!({ "kty": "EC", "crv": "P-384", "x": p.x().map(|x| b64(x)), "y": p.y().map(|y| b64(y)) })
+                ec("P-384", p.x().map(|x| &x[..]), p.y().map(|y| &y[..]))
             }
             Self::Ed25519(k) => serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(k.as_bytes()) }),
         }
@@ -281,6 +282,28 @@ mod tests {
         identity[0] = 1;
         assert_eq!(reason(json!({"kty":"OKP","crv":"Ed25519","x":base64url::encode(&identity)})), "the key is a small-order point");
         parse_jwk(&json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})).unwrap();
+    }
+
+    #[test]
+    fn to_jwk_gives_back_the_public_members() {
+        for file in [
+            include_str!("../tests/keys/rsa-2048.json"),
+            include_str!("../tests/keys/p256.json"),
+            include_str!("../tests/keys/p384.json"),
+            include_str!("../tests/keys/ed25519.json"),
+        ] {
+            let private: Value = serde_json::from_str(file).unwrap();
+            let public: serde_json::Map<String, Value> = private
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| ["kty", "crv", "n", "e", "x", "y"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let exported = parse_jwk(&Value::Object(public.clone())).unwrap().key.to_jwk();
+            assert_eq!(exported, Value::Object(public));
+            parse_jwk(&exported).unwrap();
+        }
     }
 
     #[test]

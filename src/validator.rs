@@ -198,18 +198,8 @@ impl<V: SignatureVerifier> Validator<V> {
             Ok(t) => t,
             Err(e) => return Decision::Done(Err(self.refuse_for(e, &needs))),
         };
-        if let Ok(mut cache) = self.cache.lock() {
-            if let Some(info) = cache.get(token) {
-                let result = match claims::check_time(&info.claims, self.policy.leeway_seconds, now) {
-                    Ok(_) => Ok(info.clone()),
-                    Err(e) => {
-                        cache.remove(token);
-                        Err(e)
-                    }
-                };
-                drop(cache);
-                return Decision::Done(self.authorize(result, needs));
-            }
+        if let Some(result) = self.remembered(token, now, AuthInfo::clone) {
+            return Decision::Done(self.authorize(result, needs));
         }
         match self.prepare(token) {
             Ok(prepared) => Decision::Pending(PendingSignature { needs, ..prepared }),
@@ -224,8 +214,22 @@ impl<V: SignatureVerifier> Validator<V> {
     pub fn still_accepted(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> bool {
         let (Ok(token), Ok(ops)) = (bearer::extract(authorization), operations) else { return false };
         let Ok(needed) = mcp::needed_scopes(&self.policy, ops) else { return false };
-        let Ok(cache) = self.cache.lock() else { return false };
-        cache.get(token).is_some_and(|info| claims::check_time(&info.claims, self.policy.leeway_seconds, now).is_ok() && scope::covers(&info.scopes, &needed))
+        matches!(self.remembered(token, now, |info| scope::covers(&info.scopes, &needed)), Some(Ok(true)))
+    }
+
+    /// A remembered token, if any: `use_it` applied to its `AuthInfo` while
+    /// its time claims still hold at `now`; the time error (and the entry
+    /// forgotten) once they do not.
+    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&AuthInfo) -> R) -> Option<Result<R, AuthError>> {
+        let mut cache = self.cache.lock().ok()?;
+        let info = cache.get(token)?;
+        match claims::check_time(&info.claims, self.policy.leeway_seconds, now) {
+            Ok(_) => Some(Ok(use_it(info))),
+            Err(e) => {
+                cache.remove(token);
+                Some(Err(e))
+            }
+        }
     }
 
     /// Completes a decision from [`begin`](Self::begin): `verified` is true

@@ -103,8 +103,7 @@ impl WasmValidator {
         };
         let shared = self.shared.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let verified = shared.crypto.check(&shared.validator, &pending).await;
-            let result = shared.validator.borrow().finish(pending, verified, now);
+            let result = shared.crypto.complete(&shared.validator, pending, now).await;
             Ok(JsValue::from_str(&result_json(result)))
         })
         .into()

@@ -140,21 +140,24 @@ impl WebCrypto {
         self.counts.get()
     }
 
-    fn in_rust<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, key_index: usize) -> bool {
+    fn count(&self, by_webcrypto: bool) {
         let (web, rust) = self.counts.get();
-        self.counts.set((web, rust + 1));
+        self.counts.set(if by_webcrypto { (web + 1, rust) } else { (web, rust + 1) });
+    }
+
+    fn in_rust<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, key_index: usize) -> bool {
+        self.count(false);
         validator.borrow().check_signature(pending, key_index)
     }
 
     /// True iff one of `pending`'s checks passes.
-    pub(crate) async fn check<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature) -> bool {
+    async fn check<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature) -> bool {
         for check in pending.checks() {
             let slot = if self.rust_only { Some(Slot::Rust) } else { self.slot(validator, pending, check.key_index, check.alg).await };
             let verified = match slot {
                 Some(Slot::Key(key)) => match self.verify(&key, check.alg, check.signature, check.signing_input).await {
                     Some(verdict) => {
-                        let (web, rust) = self.counts.get();
-                        self.counts.set((web + 1, rust));
+                        self.count(true);
                         verdict
                     }
                     None => self.in_rust(validator, pending, check.key_index),
@@ -198,10 +201,18 @@ impl WebCrypto {
         let decision = validator.borrow().begin(authorization, operations, now);
         match decision {
             Decision::Done(result) => result,
-            Decision::Pending(pending) => {
-                let verified = self.check(validator, &pending).await;
-                validator.borrow().finish(pending, verified, now)
-            }
+            Decision::Pending(pending) => self.complete(validator, pending, now).await,
         }
+    }
+
+    /// Runs a pending decision's signature checks, then finishes it.
+    pub(crate) async fn complete<V: SignatureVerifier>(
+        &self,
+        validator: &RefCell<Validator<V>>,
+        pending: PendingSignature,
+        now: u64,
+    ) -> Result<AuthInfo, Refusal> {
+        let verified = self.check(validator, &pending).await;
+        validator.borrow().finish(pending, verified, now)
     }
 }
