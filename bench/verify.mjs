@@ -39,6 +39,8 @@ function contenders(keys) {
     if (!String(payload.scope ?? '').split(' ').includes(SCOPE)) throw new Error('scope');
   };
   return [
+    // The default under Node.
+    { name: 'mcp-edge-auth (node:crypto)', ours: true, make: ours('node') },
     { name: 'mcp-edge-auth (WebCrypto)', ours: true, make: ours('webcrypto') },
     { name: 'mcp-edge-auth (pure Rust)', ours: true, make: ours('rust') },
     { name: 'jose jwtVerify', make: joseVerify },

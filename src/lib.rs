@@ -35,12 +35,16 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod gateway;
+#[cfg(any(feature = "wasm", feature = "worker"))]
+mod imported_keys;
 pub mod json;
 pub mod jwa;
 pub mod jws;
 pub mod keys;
 pub mod mcp;
 pub mod metadata;
+#[cfg(feature = "wasm")]
+mod node_crypto;
 pub mod scope;
 mod token_cache;
 mod uri;

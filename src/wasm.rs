@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use crate::node_crypto::{NodeBackend, NodeCrypto};
 use crate::webcrypto::WebCrypto;
 use crate::{crypto, AuthInfo, Policy, Refusal, Validator};
 
@@ -34,10 +35,18 @@ fn seconds(now: f64) -> u64 {
     }
 }
 
+/// Who checks signatures.
+enum Backend {
+    /// `crypto.subtle`, asynchronously (or the Rust backend behind the same interface).
+    WebCrypto(WebCrypto),
+    /// `node:crypto`, synchronously.
+    Node(NodeBackend),
+}
+
 /// What a pending WebCrypto check needs after the call that started it returned.
 struct Shared {
     validator: RefCell<Validator>,
-    crypto: WebCrypto,
+    backend: Backend,
 }
 
 /// A checked policy and the loaded key sets.
@@ -49,12 +58,19 @@ pub struct WasmValidator {
 #[wasm_bindgen]
 impl WasmValidator {
     /// Checks `config` (JSON text); throws `{field, message}` JSON on a mistake.
-    /// `rustCrypto`: check signatures in Rust instead of with WebCrypto.
+    /// `crypto` names the signature backend: `"webcrypto"`, `"rust"`, or
+    /// `"node"` with `node` (`node:crypto` behind [`NodeCrypto`]).
     #[wasm_bindgen(constructor)]
-    pub fn new(config: &str, rust_crypto: bool) -> Result<WasmValidator, JsValue> {
+    pub fn new(config: &str, crypto: &str, node: Option<NodeCrypto>) -> Result<WasmValidator, JsValue> {
         let validator = RefCell::new(Validator::new(Policy::from_json(config).map_err(config_error)?));
-        let crypto = if rust_crypto { WebCrypto::rust_only() } else { WebCrypto::default() };
-        Ok(WasmValidator { shared: Rc::new(Shared { validator, crypto }) })
+        let backend = match (crypto, node) {
+            ("webcrypto", _) => Backend::WebCrypto(WebCrypto::default()),
+            ("rust", _) => Backend::WebCrypto(WebCrypto::rust_only()),
+            ("node", Some(node)) => Backend::Node(NodeBackend::new(node)),
+            ("node", None) => return Err(config_error(crate::ConfigError::new("crypto", "\"node\" needs node:crypto (the package's Node entry)"))),
+            _ => return Err(config_error(crate::ConfigError::new("crypto", "must be \"node\", \"webcrypto\" or \"rust\""))),
+        };
+        Ok(WasmValidator { shared: Rc::new(Shared { validator, backend }) })
     }
 
     fn inner(&self) -> std::cell::Ref<'_, Validator> {
@@ -88,9 +104,9 @@ impl WasmValidator {
         result_json(self.inner().verify(authorization.as_deref(), body.as_deref().map(str::as_bytes), seconds(now)))
     }
 
-    /// Decides a request with the signature checked by WebCrypto. Returns the
-    /// JSON text at once when no signature check is needed (a refusal, or a
-    /// remembered token), else a Promise of it.
+    /// Decides a request with the signature checked by the chosen backend.
+    /// Returns the JSON text at once when no asynchronous check is needed (a
+    /// refusal, a remembered token, or the Node backend), else a Promise of it.
     pub fn verify(&self, authorization: Option<String>, body: Option<String>, now: f64) -> JsValue {
         let now = seconds(now);
         let decision = {
@@ -101,9 +117,15 @@ impl WasmValidator {
             crate::Decision::Done(result) => return JsValue::from_str(&result_json(result)),
             crate::Decision::Pending(p) => p,
         };
+        if let Backend::Node(node) = &self.shared.backend {
+            let v = self.inner();
+            let verified = node.check(&v, &pending);
+            return JsValue::from_str(&result_json(v.finish(pending, verified, now)));
+        }
         let shared = self.shared.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let result = shared.crypto.complete(&shared.validator, pending, now).await;
+            let Backend::WebCrypto(crypto) = &shared.backend else { unreachable!("the Node backend returned above") };
+            let result = crypto.complete(&shared.validator, pending, now).await;
             Ok(JsValue::from_str(&result_json(result)))
         })
         .into()
@@ -117,11 +139,20 @@ impl WasmValidator {
         v.still_accepted(Some(authorization), &v.inspect(body.as_deref().map(str::as_bytes)), seconds(now))
     }
 
-    /// Signature checks so far, by backend: `[webcrypto, rust]`.
+    /// Signature checks so far, by backend: `[webcrypto, node, rust]`.
     #[wasm_bindgen(js_name = signatureChecks)]
     pub fn signature_checks(&self) -> Vec<f64> {
-        let (web, rust) = self.shared.crypto.counts();
-        vec![web as f64, rust as f64]
+        let (web, node, rust) = match &self.shared.backend {
+            Backend::WebCrypto(c) => {
+                let (web, rust) = c.counts();
+                (web, 0, rust)
+            }
+            Backend::Node(c) => {
+                let (node, rust) = c.counts();
+                (0, node, rust)
+            }
+        };
+        vec![web as f64, node as f64, rust as f64]
     }
 
     /// The RFC 9728 document, as JSON.
@@ -166,6 +197,17 @@ fn verdict(result: Result<bool, &str>) -> &'static str {
     }
 }
 
+/// The checked algorithm, key and decoded signature of a detached JWS, after
+/// the backend-independent encoding checks; `Err` is the verdict already reached.
+fn detached(alg: &str, jwk: &str, signature_b64url: &str) -> Result<(crate::Algorithm, crate::keys::Jwk, Vec<u8>), &'static str> {
+    let signature = crate::base64url::decode(signature_b64url.as_bytes()).map_err(|_| "invalid")?;
+    let (alg, key) = crypto::signature_key(alg, jwk).map_err(|e| verdict(Err(e)))?;
+    if !crypto::encoding_ok(alg, &key.key, &signature) {
+        return Err("invalid");
+    }
+    Ok((alg, key, signature))
+}
+
 /// Verifies a detached JWS signature against one JWK (JSON text) in Rust:
 /// `"valid"`, `"invalid"` or `"unsupported"`. For primitive test vectors.
 #[wasm_bindgen(js_name = verifyJwsSignature)]
@@ -178,16 +220,26 @@ pub fn verify_jws_signature(alg: &str, jwk: &str, signing_input: &str, signature
 /// (the strictness checks still run in Rust first). Rejects if WebCrypto cannot take the key.
 #[wasm_bindgen(js_name = verifyJwsSignatureWebCrypto)]
 pub async fn verify_jws_signature_webcrypto(alg: String, jwk: String, signing_input: String, signature_b64url: String) -> Result<String, JsValue> {
-    let Ok(signature) = crate::base64url::decode(signature_b64url.as_bytes()) else { return Ok("invalid".into()) };
-    let (alg, key) = match crypto::signature_key(&alg, &jwk) {
-        Ok(k) => k,
-        Err(e) => return Ok(verdict(Err(e)).into()),
+    let (alg, key, signature) = match detached(&alg, &jwk, &signature_b64url) {
+        Ok(d) => d,
+        Err(v) => return Ok(v.into()),
     };
-    if !crypto::encoding_ok(alg, &key.key, &signature) {
-        return Ok("invalid".into());
-    }
     match WebCrypto::default().verify_detached(&key.key, alg, signing_input.as_bytes(), &signature).await {
         Some(v) => Ok(verdict(Ok(v)).into()),
         None => Err(JsValue::from_str("WebCrypto cannot verify with this key")),
+    }
+}
+
+/// [`verify_jws_signature`] with the signature itself checked by `node:crypto`
+/// (the strictness checks still run in Rust first). Throws if Node cannot take the key.
+#[wasm_bindgen(js_name = verifyJwsSignatureNode)]
+pub fn verify_jws_signature_node(alg: &str, jwk: &str, signing_input: &str, signature_b64url: &str, node: NodeCrypto) -> Result<String, JsValue> {
+    let (alg, key, signature) = match detached(alg, jwk, signature_b64url) {
+        Ok(d) => d,
+        Err(v) => return Ok(v.into()),
+    };
+    match NodeBackend::new(node).verify_detached(&key.key, alg, signing_input.as_bytes(), &signature) {
+        Some(v) => Ok(verdict(Ok(v)).into()),
+        None => Err(JsValue::from_str("node:crypto cannot verify with this key")),
     }
 }

@@ -21,6 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::crypto::SignatureVerifier;
+use crate::imported_keys::{ImportedKeys, Slot};
 use crate::jwa::Algorithm;
 use crate::mcp::Operation;
 use crate::{AuthError, AuthInfo, Decision, PendingSignature, Refusal, Validator};
@@ -52,31 +53,14 @@ fn parameters(alg: Algorithm) -> (&'static str, &'static str) {
     }
 }
 
-/// A key as this backend holds it.
-#[derive(Clone)]
-enum Slot {
-    /// Imported once; every later check reuses it.
-    Key(JsValue),
-    /// WebCrypto refused it: the Rust backend checks this key.
-    Rust,
-}
-
-/// One issuer's imported keys, for one load of its key set.
-struct IssuerKeys {
-    generation: u64,
-    slots: HashMap<(usize, Algorithm), Slot>,
-}
-
-/// Imported keys and WebCrypto's algorithm objects, kept for the life of the isolate.
+/// WebCrypto's imported keys and algorithm objects, kept for the life of the isolate.
 #[derive(Default)]
 pub(crate) struct WebCrypto {
-    issuers: RefCell<HashMap<String, IssuerKeys>>,
+    keys: ImportedKeys,
     /// Parsed once per algorithm: (import, verify) parameter objects.
     algorithms: RefCell<HashMap<Algorithm, (JsValue, JsValue)>>,
     /// When set, every check uses the Rust backend (hosts that ask for it, and the differential tests).
     rust_only: bool,
-    /// Signature checks answered by WebCrypto and by the Rust backend, for tests and benchmarks.
-    counts: std::cell::Cell<(u64, u64)>,
 }
 
 impl WebCrypto {
@@ -107,20 +91,9 @@ impl WebCrypto {
 
     /// The slot for a key of `pending`'s issuer, importing it on first use.
     async fn slot<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, index: usize, alg: Algorithm) -> Option<Slot> {
-        let issuer = pending.issuer();
-        let generation = pending.generation();
-        {
-            let mut issuers = self.issuers.borrow_mut();
-            let entry = issuers.entry(issuer.to_owned()).or_insert_with(|| IssuerKeys { generation, slots: HashMap::new() });
-            // A newer load of the set drops every key imported from the old one.
-            if entry.generation < generation {
-                *entry = IssuerKeys { generation, slots: HashMap::new() };
-            }
-            if entry.generation == generation {
-                if let Some(slot) = entry.slots.get(&(index, alg)) {
-                    return Some(slot.clone());
-                }
-            }
+        let (issuer, generation) = (pending.issuer(), pending.generation());
+        if let Some(slot) = self.keys.get(issuer, generation, index, alg) {
+            return Some(slot);
         }
         // The set may have been replaced while an earlier check awaited: then this key is gone.
         let jwk = validator.borrow().key(issuer, generation, index)?.key.to_jwk();
@@ -128,25 +101,18 @@ impl WebCrypto {
             Some(key) => Slot::Key(key),
             None => Slot::Rust,
         };
-        if let Some(entry) = self.issuers.borrow_mut().get_mut(issuer).filter(|e| e.generation == generation) {
-            entry.slots.insert((index, alg), slot.clone());
-        }
+        self.keys.put(issuer, generation, index, alg, slot.clone());
         Some(slot)
     }
 
     /// How many signature checks WebCrypto and the Rust backend answered.
     #[cfg_attr(not(feature = "wasm"), allow(dead_code))]
     pub(crate) fn counts(&self) -> (u64, u64) {
-        self.counts.get()
-    }
-
-    fn count(&self, by_webcrypto: bool) {
-        let (web, rust) = self.counts.get();
-        self.counts.set(if by_webcrypto { (web + 1, rust) } else { (web, rust + 1) });
+        self.keys.counts()
     }
 
     fn in_rust<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, key_index: usize) -> bool {
-        self.count(false);
+        self.keys.count(false);
         validator.borrow().check_signature(pending, key_index)
     }
 
@@ -157,7 +123,7 @@ impl WebCrypto {
             let verified = match slot {
                 Some(Slot::Key(key)) => match self.verify(&key, check.alg, check.signature, check.signing_input).await {
                     Some(verdict) => {
-                        self.count(true);
+                        self.keys.count(true);
                         verdict
                     }
                     None => self.in_rust(validator, pending, check.key_index),

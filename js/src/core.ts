@@ -7,9 +7,30 @@ import * as bindings from './wasm/mcp_edge_auth.js';
 type Loader = () => void;
 let loader: Loader | undefined;
 let ready = false;
+let nodeCryptoHost: NodeCrypto | undefined;
 
 export function setLoader(load: Loader): void {
   loader = load;
+}
+
+/**
+ * The platform's synchronous signature primitives (src/node_crypto.rs): the
+ * Node entry registers `node:crypto` behind this; other hosts have none.
+ */
+export interface NodeCrypto {
+  /** A handle for one public JWK (JSON text) and JWS alg, or null if the key is refused. */
+  importKey(jwk: string, alg: string): unknown;
+  /** One signature check with a handle from importKey. */
+  verify(key: unknown, data: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export function setNodeCrypto(host: NodeCrypto): void {
+  nodeCryptoHost = host;
+}
+
+/** `node:crypto` as the Node entry registered it, if this is Node. */
+export function nodeCrypto(): NodeCrypto | undefined {
+  return nodeCryptoHost;
 }
 
 /** The instantiated bindings; instantiates on first use. */

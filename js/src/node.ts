@@ -1,14 +1,51 @@
 // Node entry: reads the WebAssembly module next to this file, and maps
 // refusals to the MCP SDK's own error classes when the SDK is installed.
+import { constants, createPublicKey, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { setSdkErrorFactory } from './auth.js';
-import { setLoader } from './core.js';
+import { setLoader, setNodeCrypto } from './core.js';
 import { initSync } from './wasm/mcp_edge_auth.js';
 import type { Refusal } from './types.js';
 
 setLoader(() => {
   initSync({ module: readFileSync(new URL('./wasm/mcp_edge_auth_bg.wasm', import.meta.url)) });
+});
+
+// Signatures checked by node:crypto on the calling thread (src/node_crypto.rs
+// says why: WebCrypto's thread-pool round trip costs more than the check).
+// The core has already chosen the key and checked the signature's encoding.
+interface NodeKey {
+  digest: string | null;
+  options: VerifyKeyObjectInput & { key: KeyObject };
+}
+/** RFC 7518 §3.1 names: the digest, and for RSA-PSS the salt length (§3.5: the hash's length). */
+const DIGESTS: Record<string, [string | null, number?]> = {
+  RS256: ['sha256'], RS384: ['sha384'], RS512: ['sha512'],
+  PS256: ['sha256', 32], PS384: ['sha384', 48], PS512: ['sha512', 64],
+  ES256: ['sha256'], ES384: ['sha384'],
+  EdDSA: [null],
+};
+setNodeCrypto({
+  importKey(jwk: string, alg: string): NodeKey | null {
+    const digest = DIGESTS[alg];
+    if (!digest) return null;
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: JSON.parse(jwk), format: 'jwk' });
+    } catch {
+      return null;
+    }
+    const [hash, saltLength] = digest;
+    if (saltLength !== undefined) return { digest: hash, options: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength } };
+    // JWS ECDSA signatures are R‖S (RFC 7518 §3.4), not DER.
+    if (alg.startsWith('ES')) return { digest: hash, options: { key, dsaEncoding: 'ieee-p1363' } };
+    return { digest: hash, options: { key } };
+  },
+  verify(key: unknown, data: Uint8Array, signature: Uint8Array): boolean {
+    const k = key as NodeKey;
+    return verify(k.digest, data, k.options, signature);
+  },
 });
 
 // The SDK's requireBearerAuth recognises its errors with instanceof, so they

@@ -1,4 +1,4 @@
-import { core } from './core.js';
+import { core, nodeCrypto } from './core.js';
 import { ConfigError } from './errors.js';
 import type { AuthInfo, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 
@@ -13,12 +13,13 @@ export interface VerifyOptions {
 /** Options for `createValidator`. */
 export interface ValidatorOptions {
   /**
-   * Who checks signatures: `'webcrypto'` (the default where `crypto.subtle`
-   * exists: the host's native RSA, ECDSA and Ed25519) or `'rust'` (the pure-Rust
-   * backend compiled into the package). Key selection and every strictness
-   * check run in Rust either way.
+   * Who checks signatures: `'node'` (the default under Node: `node:crypto`,
+   * synchronously), `'webcrypto'` (the default elsewhere where `crypto.subtle`
+   * exists, such as workerd: the host's native RSA, ECDSA and Ed25519) or
+   * `'rust'` (the pure-Rust backend compiled into the package). Key selection
+   * and every strictness check run in Rust whichever is chosen.
    */
-  crypto?: 'webcrypto' | 'rust';
+  crypto?: 'node' | 'webcrypto' | 'rust';
 }
 
 /** What the policy says about itself, for the I/O layers. */
@@ -49,8 +50,8 @@ export interface Validator {
   verifySync(tokenOrAuthorizationHeader: string | null | undefined, options?: VerifyOptions): VerifyResult;
   /** The RFC 9728 Protected Resource Metadata document. */
   metadata(): Record<string, unknown>;
-  /** How many signature checks each backend has answered (WebCrypto falls back to Rust per key when the host refuses one). */
-  signatureChecks(): { webcrypto: number; rust: number };
+  /** How many signature checks each backend has answered (a host backend falls back to Rust per key when the host refuses one). */
+  signatureChecks(): { webcrypto: number; node: number; rust: number };
   /** Facts about the checked policy (resource, well-known URLs, issuers). */
   readonly policy: PolicyFacts;
   /** The configured issuer a token claims (nothing is verified), or null. */
@@ -98,11 +99,11 @@ export async function createValidator(config: McpAuthConfig | string, options?: 
 /** `createValidator` without the promise, for hosts that instantiate synchronously. */
 export function createValidatorSync(config: McpAuthConfig | string, options: ValidatorOptions = {}): Validator {
   const { WasmValidator } = core();
-  const crypto = options.crypto ?? (globalThis.crypto?.subtle ? 'webcrypto' : 'rust');
-  if (crypto !== 'webcrypto' && crypto !== 'rust') throw new ConfigError('crypto', `must be "webcrypto" or "rust", not ${JSON.stringify(crypto)}`);
+  const node = nodeCrypto();
+  const crypto = options.crypto ?? (node ? 'node' : globalThis.crypto?.subtle ? 'webcrypto' : 'rust');
   let inner: InstanceType<typeof WasmValidator>;
   try {
-    inner = new WasmValidator(typeof config === 'string' ? config : JSON.stringify(config), crypto === 'rust');
+    inner = new WasmValidator(typeof config === 'string' ? config : JSON.stringify(config), String(crypto), node);
   } catch (e) {
     const { field, message } = JSON.parse(String(e));
     throw new ConfigError(field, message);
@@ -135,7 +136,7 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
         const known = accepted.get(input);
         if (known && inner.stillAccepted(input, body, now)) return { ok: true, authInfo: { ...known } };
       }
-      // A string when no signature check was needed (a refusal or a remembered token), else a promise.
+      // A string when nothing asynchronous was needed (a refusal, a remembered token, the Node backend), else a promise.
       const r: string | Promise<string> = inner.verify(input ?? undefined, body, now);
       const result = toResult(typeof r === 'string' ? r : await r);
       return input ? remember(input, result) : result;
@@ -146,8 +147,8 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     },
     metadata: () => JSON.parse(inner.metadata()),
     signatureChecks() {
-      const [webcrypto, rust] = inner.signatureChecks();
-      return { webcrypto, rust };
+      const [webcrypto, node, rust] = inner.signatureChecks();
+      return { webcrypto, node, rust };
     },
     issuerFor: (input) => inner.issuerFor(input) ?? null,
     hasJwks: (issuer) => inner.hasJwks(issuer),
@@ -161,6 +162,13 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
 /** Verifies one detached JWS signature against a JWK in Rust: 'valid', 'invalid' or 'unsupported'. */
 export function verifyJwsSignature(alg: string, jwk: string | object, signingInput: string, signature: string): string {
   return core().verifyJwsSignature(alg, typeof jwk === 'string' ? jwk : JSON.stringify(jwk), signingInput, signature);
+}
+
+/** `verifyJwsSignature` with the signature checked by node:crypto after the same Rust checks (Node only). */
+export function verifyJwsSignatureNode(alg: string, jwk: string | object, signingInput: string, signature: string): string {
+  const node = nodeCrypto();
+  if (!node) throw new Error('mcp-edge-auth: node:crypto is only available under Node');
+  return core().verifyJwsSignatureNode(alg, typeof jwk === 'string' ? jwk : JSON.stringify(jwk), signingInput, signature, node);
 }
 
 /** `verifyJwsSignature` with the signature checked by WebCrypto after the same Rust checks. */

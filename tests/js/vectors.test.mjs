@@ -1,11 +1,11 @@
 // The core's vector files against the wasm build, through the packed package:
 // every case must come out exactly as the native build's loader expects, with
-// signatures checked by WebCrypto and by the pure-Rust backend alike
-// (the differential test of issue 5: identical verdicts, codes and challenges).
+// signatures checked by node:crypto, by WebCrypto and by the pure-Rust backend
+// alike (the differential test of issue 5: identical verdicts, codes and challenges).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { createValidator, verifyJwsSignature, verifyJwsSignatureWebCrypto } from 'mcp-edge-auth';
+import { createValidator, verifyJwsSignature, verifyJwsSignatureNode, verifyJwsSignatureWebCrypto } from 'mcp-edge-auth';
 
 import { vectorFiles } from './helpers.mjs';
 
@@ -14,7 +14,7 @@ async function runCases(crypto, run) {
   let count = 0;
   const failures = [];
   const results = [];
-  const checks = { webcrypto: 0, rust: 0 };
+  const checks = { webcrypto: 0, node: 0, rust: 0 };
   for (const [name, file] of vectorFiles()) {
     for (const c of file.cases) {
       count++;
@@ -25,8 +25,7 @@ async function runCases(crypto, run) {
       }
       const r = await run(v, c);
       const n = v.signatureChecks();
-      checks.webcrypto += n.webcrypto;
-      checks.rust += n.rust;
+      for (const k of Object.keys(checks)) checks[k] += n[k];
       results.push(r.ok ? { ok: true, scopes: r.authInfo.scopes, sub: r.authInfo.subject } : { ...r });
       const e = c.expect;
       const problems = [];
@@ -44,7 +43,7 @@ async function runCases(crypto, run) {
     }
     for (const s of file.signatures ?? []) {
       count++;
-      const check = crypto === 'rust' ? verifyJwsSignature : verifyJwsSignatureWebCrypto;
+      const check = { rust: verifyJwsSignature, node: verifyJwsSignatureNode, webcrypto: verifyJwsSignatureWebCrypto }[crypto];
       const got = await check(s.alg, s.jwk, s.signingInput, s.signature);
       results.push(got);
       if (got !== s.expect) failures.push(`${name}: signature ${s.name}: ${got}, want ${s.expect}`);
@@ -53,18 +52,19 @@ async function runCases(crypto, run) {
   return { count, failures, results, checks };
 }
 
-// Each backend runs every vector once; the third test compares the two runs.
+// Each backend runs every vector once; the last test compares the runs.
 const once = (run) => {
   let result;
   return () => (result ??= run());
 };
 const rustRun = once(() => runCases('rust', (v, c) => v.verifySync(c.authorization, { now: c.now, body: c.body })));
 const webRun = once(() => runCases('webcrypto', (v, c) => v.verify(c.authorization, { now: c.now, body: c.body })));
+const nodeRun = once(() => runCases('node', (v, c) => v.verify(c.authorization, { now: c.now, body: c.body })));
 
 test('every vector case agrees with the native build (pure-Rust signatures)', async () => {
   const { count, failures, checks } = await rustRun();
   console.log(`${count} vectors through the wasm build, Rust backend`);
-  assert.equal(checks.webcrypto, 0);
+  assert.equal(checks.webcrypto + checks.node, 0);
   assert.ok(count > 200);
   assert.deepEqual(failures, []);
 });
@@ -76,13 +76,24 @@ test('every vector case agrees with the native build (WebCrypto signatures)', as
   assert.deepEqual(failures, []);
   // Node 20 takes every key type: nothing fell back to Rust, so WebCrypto really answered.
   assert.ok(checks.webcrypto > 100, `${checks.webcrypto} WebCrypto checks`);
-  assert.equal(checks.rust, 0);
+  assert.equal(checks.rust + checks.node, 0);
 });
 
-test('WebCrypto and Rust backends give identical verdicts on every vector', async () => {
-  const [web, rust] = [await webRun(), await rustRun()];
-  assert.equal(web.results.length, rust.results.length);
-  for (let i = 0; i < web.results.length; i++) assert.deepEqual(web.results[i], rust.results[i], `vector ${i}`);
+test('every vector case agrees with the native build (node:crypto signatures)', async () => {
+  const { count, failures, checks } = await nodeRun();
+  console.log(`${count} vectors through the wasm build, node:crypto backend (${checks.node} node:crypto checks, ${checks.rust} in Rust)`);
+  assert.ok(count > 200);
+  assert.deepEqual(failures, []);
+  assert.ok(checks.node > 100, `${checks.node} node:crypto checks`);
+  assert.equal(checks.rust + checks.webcrypto, 0);
+});
+
+test('node:crypto, WebCrypto and Rust backends give identical verdicts on every vector', async () => {
+  const [rust, web, node] = [await rustRun(), await webRun(), await nodeRun()];
+  for (const [name, other] of [['WebCrypto', web], ['node:crypto', node]]) {
+    assert.equal(other.results.length, rust.results.length);
+    for (let i = 0; i < other.results.length; i++) assert.deepEqual(other.results[i], rust.results[i], `${name} vector ${i}`);
+  }
   // Not a vacuous comparison: both accepted and refused cases are present.
-  assert.ok(web.results.some((r) => r.ok === true) && web.results.some((r) => r.ok === false));
+  assert.ok(rust.results.some((r) => r.ok === true) && rust.results.some((r) => r.ok === false));
 });

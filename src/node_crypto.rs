@@ -1,0 +1,89 @@
+//! The Node backend (feature `wasm`): signatures checked by `node:crypto`,
+//! synchronously, for the npm package under Node.
+//!
+//! Node's WebCrypto runs every `crypto.subtle.verify` as a job on libuv's
+//! thread pool and resolves a promise afterwards; for one signature that
+//! round trip costs more than the OpenSSL arithmetic itself. `crypto.verify`
+//! with a `KeyObject` runs the same OpenSSL code on the calling thread. As
+//! with [`crate::webcrypto`], Node only answers the final question of a
+//! [`crate::SignatureCheck`]: key selection and every strictness check
+//! (signature lengths, ECDSA `r`/`s` ranges, canonical Ed25519 `S`,
+//! small-order `R`, key checks at load) ran in Rust before it is asked.
+
+use wasm_bindgen::prelude::*;
+
+use crate::crypto::SignatureVerifier;
+use crate::imported_keys::{ImportedKeys, Slot};
+use crate::jwa::Algorithm;
+use crate::keys::PublicKey;
+use crate::{PendingSignature, Validator};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `node:crypto` behind two functions, as the package's Node entry
+    /// provides it (js/src/node.ts, `nodeCrypto`).
+    pub type NodeCrypto;
+
+    /// A handle for one public key (RFC 7517 JWK, JSON text) and JWS `alg`
+    /// (RFC 7518 §3.1 name), or `null` if Node refuses the key.
+    #[wasm_bindgen(method, js_name = importKey, catch)]
+    fn import_key(this: &NodeCrypto, jwk: &str, alg: &str) -> Result<JsValue, JsValue>;
+
+    // The slices cross as views of wasm memory; `crypto.verify` reads them
+    // before it returns and keeps nothing.
+    /// One `crypto.verify` with a handle from `importKey`.
+    #[wasm_bindgen(method, catch)]
+    fn verify(this: &NodeCrypto, key: &JsValue, data: &[u8], signature: &[u8]) -> Result<bool, JsValue>;
+}
+
+/// Node's keys, imported once per key-set load and algorithm.
+pub(crate) struct NodeBackend {
+    host: NodeCrypto,
+    keys: ImportedKeys,
+}
+
+impl NodeBackend {
+    pub(crate) fn new(host: NodeCrypto) -> Self {
+        Self { host, keys: ImportedKeys::default() }
+    }
+
+    /// How many signature checks Node and the Rust backend answered.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        self.keys.counts()
+    }
+
+    fn import(&self, key: &PublicKey, alg: Algorithm) -> Option<JsValue> {
+        self.host.import_key(&key.to_jwk().to_string(), alg.name()).ok().filter(|k| !k.is_null() && !k.is_undefined())
+    }
+
+    /// True iff one of `pending`'s checks passes. A key Node refused at
+    /// import, or a check it threw on, is answered by the Rust backend.
+    pub(crate) fn check<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: &PendingSignature) -> bool {
+        let (issuer, generation) = (pending.issuer(), pending.generation());
+        pending.checks().any(|check| {
+            let slot = match self.keys.get(issuer, generation, check.key_index, check.alg) {
+                Some(slot) => slot,
+                None => {
+                    let Some(jwk) = validator.key(issuer, generation, check.key_index) else { return false };
+                    let slot = self.import(&jwk.key, check.alg).map_or(Slot::Rust, Slot::Key);
+                    self.keys.put(issuer, generation, check.key_index, check.alg, slot.clone());
+                    slot
+                }
+            };
+            if let Slot::Key(key) = slot {
+                if let Ok(verdict) = self.host.verify(&key, check.signing_input, check.signature) {
+                    self.keys.count(true);
+                    return verdict;
+                }
+            }
+            self.keys.count(false);
+            validator.check_signature(pending, check.key_index)
+        })
+    }
+
+    /// Verifies one detached signature with an already-checked key (for the
+    /// primitive test vectors): `None` when Node cannot take the key.
+    pub(crate) fn verify_detached(&self, key: &PublicKey, alg: Algorithm, signing_input: &[u8], signature: &[u8]) -> Option<bool> {
+        self.host.verify(&self.import(key, alg)?, signing_input, signature).ok()
+    }
+}
