@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use serde::{Deserialize, Serialize};
-use worker::{AbortController, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit, Url};
+use worker::{AbortController, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
+use super::url::Url;
 use super::GatewayValidator as Validator;
 use crate::gateway::{freshness_seconds, GatewaySettings};
 
@@ -248,9 +249,10 @@ async fn fetch_and_adopt(validator: &RefCell<Validator>, state: &RefCell<HashMap
 
 /// RFC 8414 §3.1 then OpenID Connect Discovery; the document must name exactly this issuer.
 async fn discover(issuer: &str, timeout_ms: u64) -> Result<String, String> {
-    let base = Url::parse(issuer).map_err(|_| "issuer is not a URL".to_owned())?;
-    let path = base.path().trim_end_matches('/');
-    let origin = base.origin().ascii_serialization();
+    let base = Url::parse(issuer).ok_or_else(|| "issuer is not a URL".to_owned())?;
+    let path = base.pathname();
+    let path = path.trim_end_matches('/');
+    let origin = base.origin();
     let mut last = String::from("no discovery document");
     for url in [format!("{origin}/.well-known/oauth-authorization-server{path}"), format!("{origin}{path}/.well-known/openid-configuration")] {
         let text = match get(&url, timeout_ms).await {
@@ -265,9 +267,10 @@ async fn discover(issuer: &str, timeout_ms: u64) -> Result<String, String> {
             return Err(format!("{url} names another issuer"));
         }
         let uri = doc.get("jwks_uri").and_then(|u| u.as_str()).ok_or_else(|| format!("{url} has no jwks_uri"))?;
-        let parsed = Url::parse(uri).map_err(|_| format!("{url} has an invalid jwks_uri"))?;
-        let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+        let parsed = Url::parse(uri).ok_or_else(|| format!("{url} has an invalid jwks_uri"))?;
+        let loopback = matches!(parsed.hostname().as_str(), "localhost" | "127.0.0.1" | "[::1]");
+        let scheme = parsed.scheme();
+        if scheme != "https" && !(scheme == "http" && loopback) {
             return Err(format!("{url} has a jwks_uri that is not https"));
         }
         return Ok(uri.to_owned());

@@ -7,6 +7,7 @@
 
 mod keys;
 mod proxy;
+mod url;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -53,15 +54,14 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     };
     let (policy, settings) = gateway::split_config(value)?;
     let upstream = env.var("UPSTREAM_URL").map(|v| v.to_string()).map_err(|_| ConfigError::new("UPSTREAM_URL", "is not set: the origin MCP server's URL"))?;
-    match worker::Url::parse(&upstream) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.fragment().is_none() => {}
+    match url::Url::parse(&upstream) {
+        Some(u) if matches!(u.scheme().as_str(), "http" | "https") && !u.hostname().is_empty() && !upstream.contains('#') => {}
         _ => return Err(ConfigError::new("UPSTREAM_URL", "must be an absolute http(s) URL without a fragment")),
     }
     let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
-    let resource = worker::Url::parse(&policy.resource).map_err(|_| ConfigError::new("resource", "is not a URL"))?;
-    let resource_path = resource.path().trim_end_matches('/').to_owned();
-    let mut metadata_paths: Vec<String> =
-        crate::well_known_urls(&policy.resource).iter().filter_map(|u| worker::Url::parse(u).ok()).map(|u| u.path().to_owned()).collect();
+    let resource = url::Url::parse(&policy.resource).ok_or_else(|| ConfigError::new("resource", "is not a URL"))?;
+    let resource_path = resource.pathname().trim_end_matches('/').to_owned();
+    let mut metadata_paths: Vec<String> = crate::well_known_urls(&policy.resource).iter().filter_map(|u| url::Url::parse(u)).map(|u| u.pathname()).collect();
     metadata_paths.push(format!("{resource_path}/.well-known/oauth-protected-resource"));
     let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
     let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
@@ -130,8 +130,9 @@ impl Gateway {
     }
 
     async fn handle(&self, mut req: Request, env: &Env, started: u64) -> Result<Response> {
-        let url = req.url()?;
-        let path = url.path().to_owned();
+        // The runtime hands over an absolute URL it parsed itself.
+        let url = url::Url::parse(&req.inner().url()).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
+        let path = url.pathname();
         let method = req.method();
         let origin = req.headers().get("Origin")?;
         let cors = self.cors(origin.as_deref())?;
@@ -185,7 +186,7 @@ impl Gateway {
         let (outcome, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         match outcome {
             Ok(info) => {
-                let response = proxy::forward(self, &req, &url, body, &info, &cors).await;
+                let response = proxy::forward(self, &req, &path, &url.search(), body, &info, &cors).await;
                 let status = response.as_ref().map(Response::status_code).unwrap_or(500);
                 self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), started);
                 response

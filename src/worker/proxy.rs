@@ -11,8 +11,9 @@ use std::time::Duration;
 use futures_util::future::{select, Either};
 use serde_json::json;
 use worker::js_sys::Uint8Array;
-use worker::{AbortController, Date, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect, Response, Result, Url};
+use worker::{AbortController, Date, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect, Response, Result};
 
+use super::url::Url;
 use super::{json_response, Gateway};
 use crate::gateway::{self, canonical_string, identity_headers, sign};
 use crate::AuthInfo;
@@ -21,17 +22,16 @@ use crate::AuthInfo;
 const HOP_BY_HOP: [&str; 10] =
     ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"];
 
-pub(super) async fn forward(gw: &Gateway, req: &Request, url: &Url, body: Option<Vec<u8>>, info: &AuthInfo, cors: &Headers) -> Result<Response> {
-    let suffix = &url.path()[gw.resource_path.len().min(url.path().len())..];
+/// Sends the request for `path` (under the resource) with `search` (`""` or
+/// `"?…"`) on to the origin.
+pub(super) async fn forward(gw: &Gateway, req: &Request, path: &str, search: &str, body: Option<Vec<u8>>, info: &AuthInfo, cors: &Headers) -> Result<Response> {
+    let suffix = &path[gw.resource_path.len().min(path.len())..];
     let mut target = format!("{}{}", gw.upstream.trim_end_matches('/'), suffix);
     if gw.upstream.ends_with('/') && suffix.is_empty() {
         target.push('/');
     }
-    if let Some(q) = url.query() {
-        target.push('?');
-        target.push_str(q);
-    }
-    let target_url = Url::parse(&target)?;
+    target.push_str(search);
+    let target_url = Url::parse(&target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
 
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {
@@ -47,10 +47,7 @@ pub(super) async fn forward(gw: &Gateway, req: &Request, url: &Url, body: Option
     }
     if let Some(secret) = &gw.secret {
         let timestamp = Date::now().as_millis() / 1000;
-        let path_and_query = match target_url.query() {
-            Some(q) => format!("{}?{q}", target_url.path()),
-            None => target_url.path().to_owned(),
-        };
+        let path_and_query = format!("{}{}", target_url.pathname(), target_url.search());
         let method = req.method().to_string();
         headers.set(gateway::TIMESTAMP, &timestamp.to_string())?;
         headers.set(gateway::SIGNATURE, &sign(secret, &canonical_string(timestamp, &method, &path_and_query, &identity)))?;

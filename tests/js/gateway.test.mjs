@@ -42,6 +42,10 @@ async function worker({ mcpAuth = config(), upstream = `${origin.url}/mcp`, pers
 
 before(async () => {
   keys = await startServer((req, res) => {
+    // RFC 8414 §3.1 discovery for the issuer `${keys.url}/tenant`.
+    if (req.url === '/.well-known/oauth-authorization-server/tenant') {
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `${keys.url}/tenant`, jwks_uri: `${keys.url}/jwks` }));
+    }
     if (keyMode === 'down') return res.writeHead(500).end();
     if (keyMode === 'slow') return void setTimeout(() => res.writeHead(200).end('{"keys":[]}'), 2000);
     if (keyMode === 'invalid') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [');
@@ -178,6 +182,21 @@ test('a bad config answers 500 naming the field, for every request', async () =>
   }
   const asText = await worker({ mcpAuth: JSON.stringify(config()) });
   assert.equal((await post(asText, await signEs256(claims()))).status, 200, 'MCP_AUTH as a JSON string works too');
+  for (const upstream of ['http://127.0.0.1:1/mcp#part', 'ftp://127.0.0.1/mcp', '/mcp', 'not a url']) {
+    const bad = await worker({ upstream });
+    const res = await post(bad, await signEs256(claims()));
+    assert.equal(res.status, 500, upstream);
+    assert.equal((await res.json()).field, 'UPSTREAM_URL', upstream);
+  }
+});
+
+test('an issuer without jwksUri: its key set is found by RFC 8414 discovery', async () => {
+  const issuer = `${keys.url}/tenant`;
+  const w = await worker({ mcpAuth: config({ issuers: [{ issuer }] }) });
+  assert.equal((await post(w, await signEs256(claims({ iss: issuer })))).status, 200);
+  assert.equal(keys.hits.get('/.well-known/oauth-authorization-server/tenant'), 1);
+  // A token from the configured issuer at another path is not this issuer's.
+  assert.equal((await post(w, await signEs256(claims({ iss: `${keys.url}/other` })))).status, 401);
 });
 
 test('SSE responses stream through; upstream down is 502, slow is 504', async () => {
