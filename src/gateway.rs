@@ -10,6 +10,9 @@
 //! - `jwksCooldownSeconds`: 30. `jwksTimeoutMs`: 5000. `maxStaleSeconds`: 3600.
 //! - `jwksMinTtlSeconds`: 60. `jwksMaxTtlSeconds`: 86400 (300 when the key
 //!   server sends no `Cache-Control`).
+//! - `decisionLog`: `"all"` (one line per decision); `"refusals"` logs only
+//!   the requests not let through, for busy gateways whose accepted traffic
+//!   the platform's request logs already record.
 
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -35,6 +38,25 @@ pub struct GatewaySettings {
     pub max_stale_seconds: u64,
     pub jwks_min_ttl_seconds: u64,
     pub jwks_max_ttl_seconds: u64,
+    pub decision_log: DecisionLog,
+}
+
+/// Which decisions the gateway writes a log line for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionLog {
+    /// Every decision.
+    #[default]
+    All,
+    /// Only refusals (and the errors after an acceptance, such as an unreachable origin).
+    Refusals,
+}
+
+impl DecisionLog {
+    /// True if a decision answered with `status` is logged.
+    pub fn logs(self, status: u16) -> bool {
+        self == DecisionLog::All || !(200..400).contains(&status)
+    }
 }
 
 impl Default for GatewaySettings {
@@ -48,12 +70,13 @@ impl Default for GatewaySettings {
             max_stale_seconds: 3_600,
             jwks_min_ttl_seconds: 60,
             jwks_max_ttl_seconds: 86_400,
+            decision_log: DecisionLog::All,
         }
     }
 }
 
 /// The names of the gateway-only fields in `MCP_AUTH`.
-pub const GATEWAY_FIELDS: [&str; 8] = [
+pub const GATEWAY_FIELDS: [&str; 9] = [
     "forwardToken",
     "allowedOrigins",
     "upstreamTimeoutMs",
@@ -62,6 +85,7 @@ pub const GATEWAY_FIELDS: [&str; 8] = [
     "maxStaleSeconds",
     "jwksMinTtlSeconds",
     "jwksMaxTtlSeconds",
+    "decisionLog",
 ];
 
 /// Splits the `MCP_AUTH` object into the validation policy and the gateway
@@ -204,6 +228,22 @@ mod tests {
         let e = split_config(json!({"issuers":[{"issuer":"https://a.example"}]})).unwrap_err();
         assert_eq!(e.field, "resource");
         assert!(split_config(json!("text")).is_err());
+        assert_eq!(s.decision_log, DecisionLog::All);
+        let (_, s) = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"decisionLog":"refusals"})).unwrap();
+        assert_eq!(s.decision_log, DecisionLog::Refusals);
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"decisionLog":"some"})).unwrap_err();
+        assert_eq!(e.field, "decisionLog");
+    }
+
+    #[test]
+    fn refusals_log_keeps_every_refusal_and_error() {
+        for status in [200, 204, 304] {
+            assert!(DecisionLog::All.logs(status));
+            assert!(!DecisionLog::Refusals.logs(status), "{status}");
+        }
+        for status in [400, 401, 403, 413, 500, 502, 503, 504] {
+            assert!(DecisionLog::All.logs(status) && DecisionLog::Refusals.logs(status), "{status}");
+        }
     }
 
     #[test]

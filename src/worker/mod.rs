@@ -13,7 +13,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use serde_json::{json, Value};
-use worker::{console_error, console_log, event, Context, Date, Env, Headers, Method, Request, Response, Result};
+use wasm_bindgen::prelude::wasm_bindgen;
+use worker::{console_error, event, Context, Date, Env, Headers, Method, Request, Response, Result};
 
 use crate::crypto::NoSyncVerifier;
 use crate::gateway::{self, GatewaySettings};
@@ -38,6 +39,15 @@ pub(crate) struct Gateway {
     keys: keys::KeyStore,
     /// Signatures are checked by the platform's WebCrypto; keys are imported once per key-set load.
     crypto: WebCrypto,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `console.info`: the decision log is informational, not an error or a
+    /// warning, and tools that sort logs by level (Workers Logs, wrangler)
+    /// treat it as such.
+    #[wasm_bindgen(js_namespace = console, js_name = info)]
+    fn console_info(line: &str);
 }
 
 thread_local! {
@@ -232,11 +242,13 @@ impl Gateway {
         json_response(e.status(), &body, cors)
     }
 
-    /// One structured line per decision; never the token.
+    /// One structured line per decision (per `decisionLog`); never the token.
     fn log(&self, status: u16, code: Option<&str>, issuer: Option<&str>, info: Option<&AuthInfo>, tool: Option<&str>, started: u64) {
-        console_log!(
-            "{}",
-            json!({
+        if !self.settings.decision_log.logs(status) {
+            return;
+        }
+        console_info(
+            &json!({
                 "event": "decision",
                 "status": status,
                 "code": code,
@@ -246,6 +258,7 @@ impl Gateway {
                 "tool": tool,
                 "durationMs": Date::now().as_millis().saturating_sub(started),
             })
+            .to_string(),
         );
     }
 }

@@ -190,6 +190,36 @@ test('a bad config answers 500 naming the field, for every request', async () =>
   }
 });
 
+test('one info-level decision line per request, never the token; decisionLog "refusals" keeps only refusals', async () => {
+  const decisions = (w) => w.logs.filter((l) => l.message.includes('"event":"decision"')).map((l) => ({ level: l.level, ...JSON.parse(l.message) }));
+  const token = await signEs256(claims());
+  const all = await worker();
+  assert.equal((await post(all, token, tool('get_pet_profile'))).status, 200);
+  assert.equal((await post(all, token, tool('update_pet_profile'))).status, 403);
+  assert.equal((await post(all, null)).status, 401);
+  await sleep(200);
+  const lines = decisions(all);
+  assert.deepEqual(lines.map((l) => [l.level, l.status, l.code, l.tool]), [
+    ['info', 200, null, 'get_pet_profile'],
+    ['info', 403, 'ERR_INSUFFICIENT_SCOPE', 'update_pet_profile'],
+    ['info', 401, 'ERR_NO_BEARER_TOKEN', 'tools/list'],
+  ]);
+  assert.equal(lines[0].subject, 'bob');
+  assert.equal(lines[0].clientId, 'vet-client');
+  assert.ok(all.logs.every((l) => !l.message.includes(token.split('.')[2])), 'the token is never logged');
+
+  const refusals = await worker({ mcpAuth: config({ decisionLog: 'refusals' }) });
+  assert.equal((await post(refusals, token, tool('get_pet_profile'))).status, 200);
+  assert.equal((await post(refusals, token, tool('update_pet_profile'))).status, 403);
+  await sleep(200);
+  assert.deepEqual(decisions(refusals).map((l) => l.status), [403]);
+
+  const bad = await worker({ mcpAuth: config({ decisionLog: 'some' }) });
+  const res = await post(bad, token);
+  assert.equal(res.status, 500);
+  assert.equal((await res.json()).field, 'decisionLog');
+});
+
 test('an issuer without jwksUri: its key set is found by RFC 8414 discovery', async () => {
   const issuer = `${keys.url}/tenant`;
   const w = await worker({ mcpAuth: config({ issuers: [{ issuer }] }) });

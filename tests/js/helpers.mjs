@@ -53,7 +53,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The built Rust Worker (build/worker) in workerd through Miniflare. */
 export async function startGateway({ mcpAuth, upstream, persist = false, kv = true, bindings = {} }) {
   const { Miniflare } = await import('miniflare');
+  // The Worker's console output, as workerd reports it: {level, message}.
+  const logs = [];
   const mf = new Miniflare({
+    handleStructuredLogs: (entry) => {
+      logs.push(entry);
+    },
     modules: true,
     modulesRoot: `${repo}build/worker`,
     scriptPath: `${repo}build/worker/shim.mjs`,
@@ -64,5 +69,5 @@ export async function startGateway({ mcpAuth, upstream, persist = false, kv = tr
     cf: false,
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
-  return { mf, url, fetch: (path, init) => mf.dispatchFetch(`${url}${path}`, init), close: () => mf.dispose() };
+  return { mf, url, logs, fetch: (path, init) => mf.dispatchFetch(`${url}${path}`, init), close: () => mf.dispose() };
 }
