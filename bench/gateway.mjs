@@ -1,9 +1,12 @@
 // Part 2 of the benchmark: the gateway in local workerd (`wrangler dev`).
-// Three Workers in front of the same local origin, one at a time, each loaded
-// by autocannon at a fixed concurrency for a fixed time: a pass-through proxy
-// (no auth), this project's Rust Worker (build/worker), and the jose Worker
-// (workers/jose.mjs) making the same checks. Every request is a tools/call
-// whose token and scopes are valid, cycling through `tokens` distinct tokens.
+// Workers in front of the same local origin, one at a time, each loaded by
+// autocannon at a fixed concurrency for a fixed time and then at one
+// connection: a pass-through proxy (no auth), this project's Rust Worker
+// (build/worker; also with decisionLog "refusals"), and the jose Worker
+// (workers/jose.mjs) making the same checks; under the wrangler dev CLI and
+// under the same dev server with the devtools inspector off (devserver.mjs).
+// Every request is a tools/call whose token and scopes are valid, cycling
+// through `distinctTokens` distinct tokens.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,7 +23,7 @@ const work = join(repo, 'target/bench');
 const wrangler = join(here, 'node_modules/.bin/wrangler');
 const quiet = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: join(repo, 'target/wrangler-config') };
 
-const freePort = () =>
+export const freePort = () =>
   new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address();
@@ -47,15 +50,19 @@ function startGroup(cmd, args, options) {
   };
 }
 
-async function startUpstream(jwks) {
+export async function startUpstream(jwks) {
   const p = startGroup(process.execPath, [join(here, 'upstream.mjs')]);
   p.child.stdin.end(JSON.stringify(jwks));
   for (let i = 0; i < 100 && !p.output().includes('}'); i++) await new Promise((r) => setTimeout(r, 50));
   return { ...JSON.parse(p.output()), stop: p.stop };
 }
 
-/** Writes a wrangler.toml for one Worker and runs `wrangler dev` until it answers. */
-async function startWorker(name, main, vars, port) {
+/**
+ * Writes a wrangler.toml for one Worker and runs `wrangler dev` until it
+ * answers: the CLI (devtools inspector on, as always from the CLI), or with
+ * `inspector: false` the same dev server through wrangler's API (devserver.mjs).
+ */
+export async function startWorker(name, main, vars, port, { inspector = true } = {}) {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -71,10 +78,10 @@ async function startWorker(name, main, vars, port) {
     'id = "bench-jwks-cache"',
   ].join('\n');
   writeFileSync(join(dir, 'wrangler.toml'), `${toml}\n`);
-  const p = startGroup(wrangler, ['dev', '-c', join(dir, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dir, 'state'), '--log-level', 'warn'], {
-    cwd: here,
-    env: { ...process.env, ...quiet },
-  });
+  const [cmd, args] = inspector
+    ? [wrangler, ['dev', '-c', join(dir, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dir, 'state'), '--log-level', 'warn']]
+    : [process.execPath, [join(here, 'devserver.mjs'), join(dir, 'wrangler.toml'), String(port), join(dir, 'state')]];
+  const p = startGroup(cmd, args, { cwd: here, env: { ...process.env, ...quiet } });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 240; i++) {
     try {
@@ -88,7 +95,7 @@ async function startWorker(name, main, vars, port) {
   throw new Error(`${name}: wrangler dev did not start:\n${p.output().slice(-2000)}`);
 }
 
-function load(url, tokens, { connections, seconds }) {
+export function load(url, tokens, { connections, seconds }) {
   let i = 0;
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_pet_profile', arguments: { pet: 'rex' } } });
   return new Promise((resolve, reject) => {
@@ -110,43 +117,64 @@ function load(url, tokens, { connections, seconds }) {
   });
 }
 
-/** Loads each gateway in turn; returns rows {name, rps, p50, p99, non2xx}. */
-export async function benchGateway(keys, { connections = 32, seconds = 10, warmupSeconds = 3, distinctTokens = 100, log = console.log } = {}) {
+/** The Workers compared, each in front of the same origin. */
+const GATEWAYS = [
+  { name: 'pass-through (no auth)', id: 'passthrough', main: join(here, 'workers/passthrough.mjs') },
+  { name: 'mcp-edge-auth Worker (Rust/wasm)', id: 'rust', main: join(repo, 'build/worker/shim.mjs') },
+  { name: 'mcp-edge-auth Worker, decisionLog "refusals"', id: 'rust-refusals', main: join(repo, 'build/worker/shim.mjs'), settings: { decisionLog: 'refusals' } },
+  { name: 'jose Worker (same checks)', id: 'jose', main: join(here, 'workers/jose.mjs') },
+];
+
+/** The two ways of running `wrangler dev`: the CLI, and its API with the devtools inspector off. */
+export const SETTINGS = [
+  { id: 'cli', short: 'wrangler dev CLI', name: '`wrangler dev` (CLI: devtools inspector on)', inspector: true },
+  { id: 'api', short: 'inspector off', name: '`wrangler dev` through its API, devtools inspector off', inspector: false },
+];
+
+/**
+ * Loads each gateway in turn, in each setting: throughput and latency at
+ * `connections`, then latency at one connection (what the gateway adds to a
+ * request when nothing queues). Returns rows {setting, id, name, rps, p50,
+ * p99, non2xx, single: {rps, p50, p99, mean}}.
+ */
+export async function benchGateway(keys, { connections = 32, seconds = 10, warmupSeconds = 3, singleSeconds = 5, distinctTokens = 100, log = console.log } = {}) {
   mkdirSync(work, { recursive: true });
   const jwks = jwksOf(keys);
   const up = await startUpstream(jwks);
   const rows = [];
   try {
-    const gateways = [
-      { name: 'pass-through (no auth)', id: 'passthrough', main: join(here, 'workers/passthrough.mjs') },
-      { name: 'mcp-edge-auth Worker (Rust/wasm)', id: 'rust', main: join(repo, 'build/worker/shim.mjs') },
-      { name: 'jose Worker (same checks)', id: 'jose', main: join(here, 'workers/jose.mjs') },
-    ];
-    for (const g of gateways) {
-      const port = await freePort();
-      const resource = `http://127.0.0.1:${port}/mcp`;
-      const config = {
-        resource,
-        issuers: [{ issuer: ISSUER, jwksUri: up.jwks, algorithms: ['ES256'], typ: 'at+jwt' }],
-        requiredScopes: [SCOPE],
-        tools: { get_pet_profile: ['pet-profile:read'] },
-      };
-      const tokens = Array.from({ length: distinctTokens }, (_, n) => token(keys, 'ES256', n, { aud: resource }));
-      log(`  ${g.name}: starting wrangler dev on :${port}`);
-      const w = await startWorker(g.id, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config) }, port);
-      try {
-        const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
-        if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);
-        if (g.id !== 'passthrough') {
-          const refused = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-          if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
+    for (const setting of SETTINGS) {
+      log(`  ${setting.name}`);
+      for (const g of GATEWAYS) {
+        const port = await freePort();
+        const resource = `http://127.0.0.1:${port}/mcp`;
+        const config = {
+          resource,
+          issuers: [{ issuer: ISSUER, jwksUri: up.jwks, algorithms: ['ES256'], typ: 'at+jwt' }],
+          requiredScopes: [SCOPE],
+          tools: { get_pet_profile: ['pet-profile:read'] },
+          ...g.settings,
+        };
+        const tokens = Array.from({ length: distinctTokens }, (_, n) => token(keys, 'ES256', n, { aud: resource }));
+        log(`    ${g.name}: starting on :${port}`);
+        const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config) }, port, { inspector: setting.inspector });
+        try {
+          const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
+          if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);
+          if (g.id !== 'passthrough') {
+            const refused = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+            if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
+          }
+          await load(w.url, tokens, { connections, seconds: warmupSeconds });
+          const r = await load(w.url, tokens, { connections, seconds });
+          const one = await load(w.url, tokens, { connections: 1, seconds: singleSeconds });
+          const single = { rps: one.requests.average, p50: one.latency.p50, p99: one.latency.p99, mean: one.latency.mean };
+          const non2xx = r.non2xx + r.errors + r.timeouts + one.non2xx + one.errors + one.timeouts;
+          rows.push({ setting: setting.id, name: g.name, id: g.id, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx, single });
+          log(`      ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms; one connection: mean ${single.mean} ms, p99 ${single.p99} ms; ${non2xx} non-2xx or errors`);
+        } finally {
+          w.stop();
         }
-        await load(w.url, tokens, { connections, seconds: warmupSeconds });
-        const r = await load(w.url, tokens, { connections, seconds });
-        rows.push({ name: g.name, id: g.id, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx + r.errors + r.timeouts });
-        log(`    ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r.non2xx} non-2xx, ${r.errors} errors`);
-      } finally {
-        w.stop();
       }
     }
   } finally {
