@@ -16,7 +16,7 @@ use crate::crypto::SignatureVerifier;
 use crate::imported_keys::{ImportedKeys, Slot};
 use crate::jwa::Algorithm;
 use crate::keys::PublicKey;
-use crate::{PendingSignature, Validator};
+use crate::{AuthInfo, PendingSignature, Refusal, Validator};
 
 #[wasm_bindgen]
 extern "C" {
@@ -58,7 +58,7 @@ impl NodeBackend {
 
     /// True iff one of `pending`'s checks passes. A key Node refused at
     /// import, or a check it threw on, is answered by the Rust backend.
-    pub(crate) fn check<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: &PendingSignature) -> bool {
+    fn check<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: &PendingSignature) -> bool {
         let (issuer, generation) = (pending.issuer(), pending.generation());
         pending.checks().any(|check| {
             let slot = match self.keys.get(issuer, generation, check.key_index, check.alg) {
@@ -79,6 +79,12 @@ impl NodeBackend {
             self.keys.count(false);
             validator.check_signature(pending, check.key_index)
         })
+    }
+
+    /// Runs a pending decision's signature checks, then finishes it.
+    pub(crate) fn complete<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: PendingSignature, now: u64) -> Result<AuthInfo, Refusal> {
+        let verified = self.check(validator, &pending);
+        validator.finish(pending, verified, now)
     }
 
     /// Verifies one detached signature with an already-checked key (for the

@@ -117,15 +117,15 @@ impl WasmValidator {
             crate::Decision::Done(result) => return JsValue::from_str(&result_json(result)),
             crate::Decision::Pending(p) => p,
         };
-        if let Backend::Node(node) = &self.shared.backend {
-            let v = self.inner();
-            let verified = node.check(&v, &pending);
-            return JsValue::from_str(&result_json(v.finish(pending, verified, now)));
-        }
-        let shared = self.shared.clone();
+        let shared = match &self.shared.backend {
+            Backend::Node(node) => return JsValue::from_str(&result_json(node.complete(&self.inner(), pending, now))),
+            Backend::WebCrypto(_) => self.shared.clone(),
+        };
         wasm_bindgen_futures::future_to_promise(async move {
-            let Backend::WebCrypto(crypto) = &shared.backend else { unreachable!("the Node backend returned above") };
-            let result = crypto.complete(&shared.validator, pending, now).await;
+            let result = match &shared.backend {
+                Backend::WebCrypto(crypto) => crypto.complete(&shared.validator, pending, now).await,
+                Backend::Node(node) => node.complete(&shared.validator.borrow(), pending, now),
+            };
             Ok(JsValue::from_str(&result_json(result)))
         })
         .into()

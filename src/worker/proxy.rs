@@ -31,7 +31,6 @@ pub(super) async fn forward(gw: &Gateway, req: &Request, path: &str, search: &st
         target.push('/');
     }
     target.push_str(search);
-    let target_url = Url::parse(&target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
 
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {
@@ -47,6 +46,8 @@ pub(super) async fn forward(gw: &Gateway, req: &Request, path: &str, search: &st
     }
     if let Some(secret) = &gw.secret {
         let timestamp = Date::now().as_millis() / 1000;
+        // Signed as the origin will see it: the platform's normalization of the target.
+        let target_url = Url::parse(&target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
         let path_and_query = format!("{}{}", target_url.pathname(), target_url.search());
         let method = req.method().to_string();
         headers.set(gateway::TIMESTAMP, &timestamp.to_string())?;
