@@ -150,9 +150,13 @@ pub const TIMESTAMP: &str = "X-MCP-Auth-Timestamp";
 /// `v1=<hex HMAC-SHA256>` over [`canonical_string`].
 pub const SIGNATURE: &str = "X-MCP-Auth-Signature";
 
+/// The lower-case prefix of every identity header: a client can never set
+/// one on the way to the origin, whatever follows it.
+pub const IDENTITY_PREFIX: &str = "x-mcp-auth-";
+
 /// True for headers a client must never be able to set on the way to the origin.
 pub fn is_identity_header(name: &str) -> bool {
-    name.get(..11).is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-mcp-auth-"))
+    name.get(..IDENTITY_PREFIX.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(IDENTITY_PREFIX))
 }
 
 /// Header values keep visible ASCII and space; anything else (and `%`) is
@@ -205,10 +209,36 @@ pub fn sign(secret: &[u8], canonical: &str) -> String {
     out
 }
 
+/// The path and the search (`""` or `"?…"`) of an absolute URL as the
+/// platform serialized it (WHATWG URL Standard §4.5, "URL serializing"):
+/// `scheme://authority` then the path, in which `?` and `#` are always
+/// percent-encoded, then the query. Reading them off the string saves parsing
+/// the request URL again on every request. `None` if `url` has no authority.
+pub fn path_and_search(url: &str) -> Option<(&str, &str)> {
+    let after_scheme = &url[url.find("://")? + 3..];
+    let rest = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    let rest = rest.split('#').next().unwrap_or("");
+    let (path, search) = rest.find('?').map_or((rest, ""), |i| rest.split_at(i));
+    // An empty query serializes as "?", which `URL.search` reports as "".
+    let search = if search == "?" { "" } else { search };
+    Some((if path.is_empty() { "/" } else { path }, search))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn path_and_search_read_off_a_serialized_url() {
+        assert_eq!(path_and_search("http://127.0.0.1:8787/mcp"), Some(("/mcp", "")));
+        assert_eq!(path_and_search("https://h.example/mcp/x?a=1&b=%3F"), Some(("/mcp/x", "?a=1&b=%3F")));
+        assert_eq!(path_and_search("https://h.example/mcp?"), Some(("/mcp", "")));
+        assert_eq!(path_and_search("https://h.example/a%3Fb?q#frag"), Some(("/a%3Fb", "?q")));
+        assert_eq!(path_and_search("https://user:p%2Fw@h.example:8443/p"), Some(("/p", "")));
+        assert_eq!(path_and_search("https://h.example"), Some(("/", "")));
+        assert_eq!(path_and_search("/relative"), None);
+    }
 
     #[test]
     fn splits_gateway_fields_and_names_mistakes() {

@@ -5,6 +5,7 @@
 //! The entry routes, calls the core, and turns every outcome into a response
 //! in one place; internal errors never reach the client as details.
 
+mod http;
 mod keys;
 mod proxy;
 mod url;
@@ -12,15 +13,21 @@ mod url;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use serde::Serialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
-use worker::{console_error, event, Context, Date, Env, Headers, Method, Request, Response, Result};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use worker::js_sys::{self, ArrayBuffer, Uint8Array};
+use worker::web_sys::{Request, Response};
+use worker::{console_error, event, Context, Env, Result};
 
 use crate::crypto::NoSyncVerifier;
 use crate::gateway::{self, GatewaySettings};
 use crate::mcp::Operation;
 use crate::webcrypto::WebCrypto;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
+use http::HeaderList;
 
 /// The Worker's validator: WebCrypto answers every signature check, so no
 /// pure-Rust signature arithmetic is linked in (bundle size, issue 5).
@@ -37,6 +44,8 @@ pub(crate) struct Gateway {
     metadata_json: String,
     secret: Option<Vec<u8>>,
     keys: keys::KeyStore,
+    /// The request headers never forwarded (proxy.rs), as a JS array for http.js.
+    dropped_headers: js_sys::Array,
     /// Signatures are checked by the platform's WebCrypto; keys are imported once per key-set load.
     crypto: WebCrypto,
 }
@@ -76,7 +85,8 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
     let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
     let keys = keys::KeyStore::new(validator.clone(), &settings);
-    Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys, crypto: WebCrypto::default() })
+    let dropped_headers = proxy::dropped_headers(settings.forward_token);
+    Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys, dropped_headers, crypto: WebCrypto::default() })
 }
 
 fn gateway(env: &Env) -> Rc<std::result::Result<Gateway, ConfigError>> {
@@ -94,25 +104,42 @@ fn gateway(env: &Env) -> Rc<std::result::Result<Gateway, ConfigError>> {
     })
 }
 
+/// Milliseconds since the epoch, from the platform clock.
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// The entry takes and returns the platform's own Request and Response
+/// (workers-rs passes them through unconverted): the gateway reads three
+/// headers and the body, and answers through http.rs.
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let started = Date::now().as_millis();
+    let started = now_ms();
     let gw = gateway(&env);
     match gw.as_ref() {
         Ok(gw) => gw.handle(req, &env, started).await,
         // Never an open gate: a bad configuration refuses everything, naming the field.
-        Err(e) => json_response(500, &json!({ "error": "gateway_misconfigured", "field": e.field, "message": e.to_string() }), &Headers::new()),
+        Err(e) => json_response(500, &json!({ "error": "gateway_misconfigured", "field": e.field, "message": e.to_string() }), HeaderList::default()),
     }
 }
 
-fn json_response(status: u16, body: &Value, headers: &Headers) -> Result<Response> {
-    let h = Headers::new();
-    for (k, v) in headers.entries() {
-        h.set(&k, &v)?;
-    }
-    h.set("Content-Type", "application/json")?;
-    h.set("Cache-Control", "no-store")?;
-    Ok(Response::from_bytes(body.to_string().into_bytes())?.with_status(status).with_headers(h))
+fn json_response(status: u16, body: &Value, headers: HeaderList) -> Result<Response> {
+    let headers = headers.with("Content-Type", "application/json").with("Cache-Control", "no-store");
+    http::response(status, headers, Some(body.to_string()))
+}
+
+/// The decision log line (issue 4): one per decision, never the token.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DecisionLine<'a> {
+    event: &'static str,
+    status: u16,
+    code: Option<&'a str>,
+    issuer: Option<&'a str>,
+    subject: Option<&'a str>,
+    client_id: Option<&'a str>,
+    tool: Option<&'a str>,
+    duration_ms: u64,
 }
 
 /// The first tool, prompt, resource or method a body names, for the decision log (bounded).
@@ -125,83 +152,87 @@ fn operation_name(operations: &std::result::Result<Vec<Operation>, AuthError>) -
 
 impl Gateway {
     /// CORS headers for a response to `origin`.
-    fn cors(&self, origin: Option<&str>) -> Result<Headers> {
-        let h = Headers::new();
+    fn cors(&self, origin: Option<&str>) -> HeaderList {
         let allow = match origin {
             Some(o) if !self.settings.allowed_origins.is_empty() => o,
             _ => "*",
         };
-        h.set("Access-Control-Allow-Origin", allow)?;
+        let mut h = HeaderList::default();
+        h.set("Access-Control-Allow-Origin", allow);
         if allow != "*" {
-            h.set("Vary", "Origin")?;
+            h.set("Vary", "Origin");
         }
-        h.set("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version")?;
-        Ok(h)
+        h.set("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version");
+        h
     }
 
-    async fn handle(&self, mut req: Request, env: &Env, started: u64) -> Result<Response> {
-        // The runtime hands over an absolute URL it parsed itself.
-        let url = url::Url::parse(&req.inner().url()).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
-        let path = url.pathname();
+    async fn handle(&self, req: Request, env: &Env, started: u64) -> Result<Response> {
+        // The runtime hands over an absolute URL it serialized itself.
+        let url = req.url();
+        let (path, search) = gateway::path_and_search(&url).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
         let method = req.method();
-        let origin = req.headers().get("Origin")?;
-        let cors = self.cors(origin.as_deref())?;
+        let headers = req.headers();
+        let origin = headers.get("Origin")?;
+        let cors = self.cors(origin.as_deref());
 
         // MCP transport security: a browser Origin must be on the allowlist when one is configured.
         if let Some(o) = &origin {
             if !self.settings.allowed_origins.is_empty() && !self.settings.allowed_origins.contains(o) {
-                return json_response(403, &json!({ "error": "origin_not_allowed" }), &Headers::new());
+                return json_response(403, &json!({ "error": "origin_not_allowed" }), HeaderList::default());
             }
         }
-        if method == Method::Options {
-            cors.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")?;
-            cors.set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")?;
-            cors.set("Access-Control-Max-Age", "86400")?;
-            return Ok(Response::empty()?.with_status(204).with_headers(cors));
+        if method == "OPTIONS" {
+            let cors = cors
+                .with("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+                .with("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
+                .with("Access-Control-Max-Age", "86400");
+            return http::response(204, cors, None);
         }
-        if self.metadata_paths.contains(&path) {
-            if method != Method::Get && method != Method::Head {
-                cors.set("Allow", "GET, HEAD, OPTIONS")?;
-                return Ok(Response::empty()?.with_status(405).with_headers(cors));
+        if self.metadata_paths.iter().any(|p| p == path) {
+            if method != "GET" && method != "HEAD" {
+                return http::response(405, cors.with("Allow", "GET, HEAD, OPTIONS"), None);
             }
-            cors.set("Content-Type", "application/json")?;
-            cors.set("Cache-Control", "public, max-age=3600")?;
-            let body = if method == Method::Head { Vec::new() } else { self.metadata_json.clone().into_bytes() };
-            return Ok(Response::from_bytes(body)?.with_headers(cors));
+            let cors = cors.with("Content-Type", "application/json").with("Cache-Control", "public, max-age=3600");
+            let body = (method != "HEAD").then(|| self.metadata_json.clone());
+            return http::response(200, cors, body);
         }
-        let protected = self.resource_path.is_empty() || path == self.resource_path || path.starts_with(&format!("{}/", self.resource_path));
+        let protected = self.resource_path.is_empty()
+            || path == self.resource_path
+            || path.strip_prefix(self.resource_path.as_str()).is_some_and(|rest| rest.starts_with('/'));
         if !protected {
-            return json_response(404, &json!({ "error": "not_found" }), &cors);
+            return json_response(404, &json!({ "error": "not_found" }), cors);
         }
 
         // The body is read once, bounded, inspected, and forwarded unchanged.
         let max_body = self.validator.borrow().policy().max_body_bytes;
-        let body = if method == Method::Post {
-            let declared = req.headers().get("Content-Length")?.and_then(|l| l.parse::<usize>().ok());
-            let bytes = if declared.is_some_and(|l| l > max_body) { None } else { Some(req.bytes().await?) };
-            match bytes {
-                Some(b) if b.len() <= max_body => Some(b),
+        let body = if method == "POST" {
+            let declared = headers.get("Content-Length")?.and_then(|l| l.parse::<usize>().ok());
+            let buffer =
+                if declared.is_some_and(|l| l > max_body) { None } else { Some(JsFuture::from(req.array_buffer()?).await?.unchecked_into::<ArrayBuffer>()) };
+            match buffer {
+                Some(b) if b.byte_length() as usize <= max_body => Some(b),
                 _ => {
                     let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
-                    return self.refused(&refusal, None, &cors, None, None, started);
+                    return self.refused(&refusal, None, cors, None, None, started);
                 }
             }
         } else {
             None
         };
-        let authorization = req.headers().get("Authorization")?;
+        let bytes = body.as_ref().map(|b| Uint8Array::new(b).to_vec());
+        let authorization = headers.get("Authorization")?;
         // The body is parsed once: for the decision and for the log line.
-        let operations = self.validator.borrow().inspect(body.as_deref());
+        let operations = self.validator.borrow().inspect(bytes.as_deref());
         let tool = operation_name(&operations);
         let (outcome, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         match outcome {
             Ok(info) => {
-                let response = proxy::forward(self, &req, &path, &url.search(), body, &info, &cors).await;
-                let status = response.as_ref().map(Response::status_code).unwrap_or(500);
+                let response = proxy::forward(self, &req, path, search, body, &info, cors).await;
+                let status = response.as_ref().map(Response::status).unwrap_or(500);
                 self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), started);
                 response
             }
-            Err((refusal, retry_after)) => self.refused(&refusal, retry_after, &cors, issuer.as_deref(), tool.as_deref(), started),
+            Err((refusal, retry_after)) => self.refused(&refusal, retry_after, cors, issuer.as_deref(), tool.as_deref(), started),
         }
     }
 
@@ -218,7 +249,7 @@ impl Gateway {
                 return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(retry_after))), issuer);
             }
         }
-        let now = Date::now().as_millis() / 1000;
+        let now = now_ms() / 1000;
         let mut result = self.crypto.decide(&self.validator, authorization, operations, now).await;
         if let (Err(r), Some(iss)) = (&result, &issuer) {
             if r.error == AuthError::NoMatchingKey && self.keys.refresh_for_unknown_key(env, iss).await {
@@ -228,10 +259,18 @@ impl Gateway {
         (result.map_err(|r| (r, None)), issuer)
     }
 
-    fn refused(&self, refusal: &Refusal, retry_after: Option<u64>, cors: &Headers, issuer: Option<&str>, tool: Option<&str>, started: u64) -> Result<Response> {
-        cors.set("WWW-Authenticate", &refusal.www_authenticate)?;
+    fn refused(
+        &self,
+        refusal: &Refusal,
+        retry_after: Option<u64>,
+        cors: HeaderList,
+        issuer: Option<&str>,
+        tool: Option<&str>,
+        started: u64,
+    ) -> Result<Response> {
+        let mut headers = cors.with("WWW-Authenticate", refusal.www_authenticate.as_str());
         if let Some(s) = retry_after {
-            cors.set("Retry-After", &s.to_string())?;
+            headers.set("Retry-After", s.to_string());
         }
         let e = &refusal.error;
         let mut body = json!({ "error_description": e.description(), "code": e.code() });
@@ -239,7 +278,7 @@ impl Gateway {
             body["error"] = code.as_str().into();
         }
         self.log(e.status(), Some(e.code()), issuer, None, tool, started);
-        json_response(e.status(), &body, cors)
+        json_response(e.status(), &body, headers)
     }
 
     /// One structured line per decision (per `decisionLog`); never the token.
@@ -247,18 +286,18 @@ impl Gateway {
         if !self.settings.decision_log.logs(status) {
             return;
         }
-        console_info(
-            &json!({
-                "event": "decision",
-                "status": status,
-                "code": code,
-                "issuer": issuer,
-                "subject": info.and_then(|i| i.subject.as_deref()),
-                "clientId": info.and_then(|i| i.client_id.as_deref()),
-                "tool": tool,
-                "durationMs": Date::now().as_millis().saturating_sub(started),
-            })
-            .to_string(),
-        );
+        let line = DecisionLine {
+            event: "decision",
+            status,
+            code,
+            issuer,
+            subject: info.and_then(|i| i.subject.as_deref()),
+            client_id: info.and_then(|i| i.client_id.as_deref()),
+            tool,
+            duration_ms: now_ms().saturating_sub(started),
+        };
+        if let Ok(text) = serde_json::to_string(&line) {
+            console_info(&text);
+        }
     }
 }

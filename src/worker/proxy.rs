@@ -6,13 +6,11 @@
 //! `X-MCP-Auth-*` headers — which a client can never set, because every
 //! incoming one is dropped first — signed when a secret is configured.
 
-use std::time::Duration;
-
-use futures_util::future::{select, Either};
 use serde_json::json;
-use worker::js_sys::Uint8Array;
-use worker::{AbortController, Date, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect, Response, Result};
+use worker::js_sys::{Array, ArrayBuffer, Date};
+use worker::web_sys::{Request, Response};
 
+use super::http::{self, Forwarded, HeaderList, Outgoing};
 use super::url::Url;
 use super::{json_response, Gateway};
 use crate::gateway::{self, canonical_string, identity_headers, sign};
@@ -22,9 +20,25 @@ use crate::AuthInfo;
 const HOP_BY_HOP: [&str; 10] =
     ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"];
 
+/// The lower-case names never forwarded, as the JS array http.js takes: the
+/// hop-by-hop ones, and `authorization` unless `forwardToken` is set. Built
+/// once per isolate.
+pub(super) fn dropped_headers(forward_token: bool) -> Array {
+    let names = HOP_BY_HOP.iter().copied().chain((!forward_token).then_some("authorization"));
+    names.map(wasm_bindgen::JsValue::from_str).collect()
+}
+
 /// Sends the request for `path` (under the resource) with `search` (`""` or
 /// `"?…"`) on to the origin.
-pub(super) async fn forward(gw: &Gateway, req: &Request, path: &str, search: &str, body: Option<Vec<u8>>, info: &AuthInfo, cors: &Headers) -> Result<Response> {
+pub(super) async fn forward(
+    gw: &Gateway,
+    req: &Request,
+    path: &str,
+    search: &str,
+    body: Option<ArrayBuffer>,
+    info: &AuthInfo,
+    cors: HeaderList,
+) -> worker::Result<Response> {
     let suffix = &path[gw.resource_path.len().min(path.len())..];
     let mut target = format!("{}{}", gw.upstream.trim_end_matches('/'), suffix);
     if gw.upstream.ends_with('/') && suffix.is_empty() {
@@ -32,60 +46,35 @@ pub(super) async fn forward(gw: &Gateway, req: &Request, path: &str, search: &st
     }
     target.push_str(search);
 
-    let headers = Headers::new();
-    for (name, value) in req.headers().entries() {
-        let lower = name.to_ascii_lowercase();
-        if HOP_BY_HOP.contains(&lower.as_str()) || gateway::is_identity_header(&lower) || (lower == "authorization" && !gw.settings.forward_token) {
-            continue;
-        }
-        headers.append(&name, &value)?;
-    }
     let identity = identity_headers(info);
+    let mut add = HeaderList::default();
     for (name, value) in &identity {
-        headers.set(name, value)?;
+        add.set(name, value.as_str());
     }
     if let Some(secret) = &gw.secret {
-        let timestamp = Date::now().as_millis() / 1000;
+        let timestamp = (Date::now() / 1000.0) as u64;
         // Signed as the origin will see it: the platform's normalization of the target.
         let target_url = Url::parse(&target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
         let path_and_query = format!("{}{}", target_url.pathname(), target_url.search());
-        let method = req.method().to_string();
-        headers.set(gateway::TIMESTAMP, &timestamp.to_string())?;
-        headers.set(gateway::SIGNATURE, &sign(secret, &canonical_string(timestamp, &method, &path_and_query, &identity)))?;
+        add.set(gateway::TIMESTAMP, timestamp.to_string());
+        add.set(gateway::SIGNATURE, sign(secret, &canonical_string(timestamp, &req.method(), &path_and_query, &identity)));
     }
 
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers).with_redirect(RequestRedirect::Manual);
-    if let Some(b) = body {
-        init.with_body(Some(Uint8Array::from(b.as_slice()).into()));
-    }
-    let upstream = Request::new_with_init(&target, &init)?;
-
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(upstream);
-    let send = fetch.send_with_signal(&signal);
-    let delay = Delay::from(Duration::from_millis(gw.settings.upstream_timeout_ms));
-    futures_util::pin_mut!(send, delay);
-    match select(send, delay).await {
-        Either::Left((Ok(response), _)) => {
-            // Copy the headers (a fetched response's are immutable) and keep the body a stream.
-            let out = Headers::new();
-            for (name, value) in response.headers().entries() {
-                out.append(&name, &value)?;
-            }
-            for (name, value) in cors.entries() {
-                out.set(&name, &value)?;
-            }
-            Ok(response.with_headers(out))
-        }
-        Either::Left((Err(e), _)) => {
-            worker::console_warn!("{}", json!({ "event": "upstream_error", "reason": e.to_string() }));
+    let out = Outgoing {
+        target: &target,
+        body,
+        drop: &gw.dropped_headers,
+        drop_prefix: gateway::IDENTITY_PREFIX,
+        add,
+        timeout_ms: gw.settings.upstream_timeout_ms,
+        response_add: cors.clone(),
+    };
+    match http::send(req, out).await? {
+        Forwarded::Response(response) => Ok(response),
+        Forwarded::Unreachable(reason) => {
+            worker::console_warn!("{}", json!({ "event": "upstream_error", "reason": reason }));
             json_response(502, &json!({ "error": "upstream_unavailable", "error_description": "The MCP server could not be reached" }), cors)
         }
-        Either::Right(_) => {
-            controller.abort();
-            json_response(504, &json!({ "error": "upstream_timeout", "error_description": "The MCP server did not answer in time" }), cors)
-        }
+        Forwarded::TimedOut => json_response(504, &json!({ "error": "upstream_timeout", "error_description": "The MCP server did not answer in time" }), cors),
     }
 }

@@ -1,0 +1,49 @@
+// The Worker's HTTP plumbing, called from src/worker/http.rs. Every decision
+// is made in Rust (what to drop, what to add, where to send, how long to
+// wait); these functions only carry it out, each in one call from wasm
+// instead of one wasm<->JS crossing per header and per field (issue 5: the
+// gateway's per-request cost).
+
+/** Headers from a flat [name, value, name, value, ...] list; later names replace earlier ones. */
+function headersFrom(flat) {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < flat.length; i += 2) headers.set(flat[i], flat[i + 1]);
+  return headers;
+}
+
+/** A response with the given status, headers (flat list) and body (a string or null). */
+export function respond(status, flat, body) {
+  return new Response(body ?? null, { status, headers: headersFrom(flat) });
+}
+
+/**
+ * Sends `request` on to `target`: its method, `body` (an ArrayBuffer or
+ * null), its headers minus every name in `drop` (lower case) and every name
+ * starting with `dropPrefix`, plus `add` (flat list). Redirects are returned,
+ * not followed. Resolves to the origin's response with `responseAdd` set on a
+ * copy of its headers and its body still a stream, or to the string
+ * "timeout" when no response arrived within `timeoutMs` (the fetch is then
+ * aborted); rejects when the origin cannot be reached. The timer stops when
+ * the response starts, so a long event stream is never cut by it.
+ */
+export function forward(request, target, body, drop, dropPrefix, add, timeoutMs, responseAdd) {
+  const headers = new Headers();
+  for (const [name, value] of request.headers) {
+    if (!drop.includes(name) && !name.startsWith(dropPrefix)) headers.append(name, value);
+  }
+  for (let i = 0; i + 1 < add.length; i += 2) headers.set(add[i], add[i + 1]);
+  const controller = new AbortController();
+  let timer;
+  const timedOut = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve('timeout');
+    }, timeoutMs);
+  });
+  const sent = fetch(target, { method: request.method, headers, body, redirect: 'manual', signal: controller.signal }).then((response) => {
+    const out = new Headers(response.headers);
+    for (let i = 0; i + 1 < responseAdd.length; i += 2) out.set(responseAdd[i], responseAdd[i + 1]);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+  });
+  return Promise.race([sent, timedOut]).finally(() => clearTimeout(timer));
+}

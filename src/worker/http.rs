@@ -1,0 +1,93 @@
+//! Responses and the forward to the origin, built by http.js in one call each.
+//!
+//! Through workers-rs types, a forwarded request cost a wasm↔JS crossing for
+//! every header read and written (twice: request and response), for every
+//! `RequestInit`/`ResponseInit` field, and a conversion of the request and the
+//! response each way; measured with a CPU profile of the Worker under load,
+//! that plumbing was a larger share of its time than the token check. Rust
+//! still decides every name and value; JavaScript only assembles them.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use worker::js_sys::{ArrayBuffer, Error as JsError, Promise};
+use worker::web_sys::{Request, Response};
+
+#[wasm_bindgen(module = "/src/worker/http.js")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn respond(status: u16, headers: Vec<String>, body: Option<String>) -> Result<Response, JsValue>;
+
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(catch)]
+    fn forward(
+        request: &Request,
+        target: &str,
+        body: Option<ArrayBuffer>,
+        drop: &JsValue,
+        drop_prefix: &str,
+        add: Vec<String>,
+        timeout_ms: f64,
+        response_add: Vec<String>,
+    ) -> Result<Promise, JsValue>;
+}
+
+/// Response headers, in order; setting a name again replaces its value.
+#[derive(Default, Clone)]
+pub(super) struct HeaderList(Vec<String>);
+
+impl HeaderList {
+    pub(super) fn set(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
+        let value = value.into();
+        match self.0.chunks_exact(2).position(|pair| pair[0].eq_ignore_ascii_case(name)) {
+            Some(i) => self.0[2 * i + 1] = value,
+            None => self.0.extend([name.to_owned(), value]),
+        }
+        self
+    }
+
+    pub(super) fn with(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.set(name, value);
+        self
+    }
+}
+
+/// A response with `status`, `headers` and `body` (none for 204 and HEAD).
+pub(super) fn response(status: u16, headers: HeaderList, body: Option<String>) -> worker::Result<Response> {
+    Ok(respond(status, headers.0, body)?)
+}
+
+/// What the origin did with a forwarded request.
+pub(super) enum Forwarded {
+    Response(Response),
+    /// No response within the timeout; the request was aborted.
+    TimedOut,
+    /// The origin could not be reached; the reason is for the log only.
+    Unreachable(String),
+}
+
+/// The request to the origin, as the gateway decided it.
+pub(super) struct Outgoing<'a> {
+    pub target: &'a str,
+    pub body: Option<ArrayBuffer>,
+    /// Lower-case names never forwarded (a JS array built once per isolate).
+    pub drop: &'a JsValue,
+    /// Lower-case prefix of names never forwarded.
+    pub drop_prefix: &'a str,
+    pub add: HeaderList,
+    pub timeout_ms: u64,
+    /// Set on the origin's response.
+    pub response_add: HeaderList,
+}
+
+/// Sends `incoming` on to the origin as `out` says.
+pub(super) async fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Result<Forwarded> {
+    let promise = forward(incoming, out.target, out.body, out.drop, out.drop_prefix, out.add.0, out.timeout_ms as f64, out.response_add.0)?;
+    Ok(match JsFuture::from(promise).await {
+        Ok(value) => match value.dyn_into::<Response>() {
+            Ok(response) => Forwarded::Response(response),
+            Err(_) => Forwarded::TimedOut,
+        },
+        Err(e) => Forwarded::Unreachable(e.dyn_ref::<JsError>().map(|e| String::from(e.message())).unwrap_or_else(|| "fetch failed".into())),
+    })
+}
