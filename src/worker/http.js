@@ -47,3 +47,13 @@ export function forward(request, target, body, drop, dropPrefix, add, timeoutMs,
   });
   return Promise.race([sent, timedOut]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Writes the decision log line with console.info once the response has been
+ * handed back: a timer callback runs after the handler's promise settles, and
+ * waitUntil keeps the request alive until it has run. The client does not
+ * wait for the log.
+ */
+export function logAfterResponse(ctx, line) {
+  ctx.waitUntil(new Promise((resolve) => setTimeout(() => resolve(console.info(line)), 0)));
+}

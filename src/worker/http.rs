@@ -18,6 +18,9 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn respond(status: u16, headers: Vec<String>, body: Option<String>) -> Result<Response, JsValue>;
 
+    #[wasm_bindgen(js_name = logAfterResponse)]
+    fn log_after_response_js(ctx: &JsValue, line: &str);
+
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(catch)]
     fn forward(
@@ -30,6 +33,14 @@ extern "C" {
         timeout_ms: f64,
         response_add: Vec<String>,
     ) -> Result<Promise, JsValue>;
+}
+
+/// Writes `line` to the log (`console.info`: the decision log is
+/// informational, and tools that sort logs by level treat it so) after the
+/// response has gone back, within the request's lifetime (`waitUntil`).
+pub(super) fn log_after_response(ctx: &worker::Context, line: &str) {
+    let ctx: &worker::worker_sys::Context = ctx.as_ref();
+    log_after_response_js(ctx, line);
 }
 
 /// Response headers, in order; setting a name again replaces its value.

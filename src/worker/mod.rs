@@ -15,7 +15,6 @@ use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use worker::js_sys::{self, ArrayBuffer, Uint8Array};
@@ -48,15 +47,6 @@ pub(crate) struct Gateway {
     dropped_headers: js_sys::Array,
     /// Signatures are checked by the platform's WebCrypto; keys are imported once per key-set load.
     crypto: WebCrypto,
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// `console.info`: the decision log is informational, not an error or a
-    /// warning, and tools that sort logs by level (Workers Logs, wrangler)
-    /// treat it as such.
-    #[wasm_bindgen(js_namespace = console, js_name = info)]
-    fn console_info(line: &str);
 }
 
 thread_local! {
@@ -113,11 +103,11 @@ fn now_ms() -> u64 {
 /// (workers-rs passes them through unconverted): the gateway reads three
 /// headers and the body, and answers through http.rs.
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let started = now_ms();
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let exchange = Exchange { ctx: &ctx, started: now_ms() };
     let gw = gateway(&env);
     match gw.as_ref() {
-        Ok(gw) => gw.handle(req, &env, started).await,
+        Ok(gw) => gw.handle(req, &env, &exchange).await,
         // Never an open gate: a bad configuration refuses everything, naming the field.
         Err(e) => json_response(500, &json!({ "error": "gateway_misconfigured", "field": e.field, "message": e.to_string() }), HeaderList::default()),
     }
@@ -126,6 +116,13 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 fn json_response(status: u16, body: &Value, headers: HeaderList) -> Result<Response> {
     let headers = headers.with("Content-Type", "application/json").with("Cache-Control", "no-store");
     http::response(status, headers, Some(body.to_string()))
+}
+
+/// The request being answered: its context, for work after the response,
+/// and when it arrived, for the log line's duration.
+struct Exchange<'a> {
+    ctx: &'a Context,
+    started: u64,
 }
 
 /// The decision log line (issue 4): one per decision, never the token.
@@ -166,7 +163,7 @@ impl Gateway {
         h
     }
 
-    async fn handle(&self, req: Request, env: &Env, started: u64) -> Result<Response> {
+    async fn handle(&self, req: Request, env: &Env, exchange: &Exchange<'_>) -> Result<Response> {
         // The runtime hands over an absolute URL it serialized itself.
         let url = req.url();
         let (path, search) = gateway::path_and_search(&url).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
@@ -213,7 +210,7 @@ impl Gateway {
                 Some(b) if b.byte_length() as usize <= max_body => Some(b),
                 _ => {
                     let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
-                    return self.refused(&refusal, None, cors, None, None, started);
+                    return self.refused(&refusal, None, cors, None, None, exchange);
                 }
             }
         } else {
@@ -229,10 +226,10 @@ impl Gateway {
             Ok(info) => {
                 let response = proxy::forward(self, &req, path, search, body, &info, cors).await;
                 let status = response.as_ref().map(Response::status).unwrap_or(500);
-                self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), started);
+                self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), exchange);
                 response
             }
-            Err((refusal, retry_after)) => self.refused(&refusal, retry_after, cors, issuer.as_deref(), tool.as_deref(), started),
+            Err((refusal, retry_after)) => self.refused(&refusal, retry_after, cors, issuer.as_deref(), tool.as_deref(), exchange),
         }
     }
 
@@ -266,7 +263,7 @@ impl Gateway {
         cors: HeaderList,
         issuer: Option<&str>,
         tool: Option<&str>,
-        started: u64,
+        exchange: &Exchange<'_>,
     ) -> Result<Response> {
         let mut headers = cors.with("WWW-Authenticate", refusal.www_authenticate.as_str());
         if let Some(s) = retry_after {
@@ -277,12 +274,12 @@ impl Gateway {
         if let Some(code) = e.rfc6750() {
             body["error"] = code.as_str().into();
         }
-        self.log(e.status(), Some(e.code()), issuer, None, tool, started);
+        self.log(e.status(), Some(e.code()), issuer, None, tool, exchange);
         json_response(e.status(), &body, headers)
     }
 
     /// One structured line per decision (per `decisionLog`); never the token.
-    fn log(&self, status: u16, code: Option<&str>, issuer: Option<&str>, info: Option<&AuthInfo>, tool: Option<&str>, started: u64) {
+    fn log(&self, status: u16, code: Option<&str>, issuer: Option<&str>, info: Option<&AuthInfo>, tool: Option<&str>, exchange: &Exchange<'_>) {
         if !self.settings.decision_log.logs(status) {
             return;
         }
@@ -294,10 +291,10 @@ impl Gateway {
             subject: info.and_then(|i| i.subject.as_deref()),
             client_id: info.and_then(|i| i.client_id.as_deref()),
             tool,
-            duration_ms: now_ms().saturating_sub(started),
+            duration_ms: now_ms().saturating_sub(exchange.started),
         };
         if let Ok(text) = serde_json::to_string(&line) {
-            console_info(&text);
+            http::log_after_response(exchange.ctx, &text);
         }
     }
 }
