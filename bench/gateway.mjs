@@ -8,7 +8,7 @@
 // Every request is a tools/call whose token and scopes are valid, cycling
 // through `distinctTokens` distinct tokens.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,11 +95,14 @@ export async function startWorker(name, main, vars, port, { inspector = true } =
   throw new Error(`${name}: wrangler dev did not start:\n${p.output().slice(-2000)}`);
 }
 
-export function load(url, tokens, { connections, seconds }) {
+const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_pet_profile', arguments: { pet: 'rex' } } });
+const headersFor = (token) => ({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` });
+
+export function load(url, tokens, { connections, seconds, onResponse }) {
   let i = 0;
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_pet_profile', arguments: { pet: 'rex' } } });
+  const body = BODY;
   return new Promise((resolve, reject) => {
-    autocannon(
+    const instance = autocannon(
       {
         url: `${url}/mcp`,
         connections,
@@ -108,13 +111,66 @@ export function load(url, tokens, { connections, seconds }) {
           {
             method: 'POST',
             body,
-            setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens[i++ % tokens.length]}` } }),
+            setupRequest: (req) => ({ ...req, headers: headersFor(tokens[i++ % tokens.length]) }),
           },
         ],
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
+    if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
   });
+}
+
+/**
+ * Latency at one connection, to the microsecond: autocannon with one
+ * connection for `seconds`, each response's time taken from its 'response'
+ * event (measured with the monotonic clock; the histogram in its result has
+ * whole milliseconds, too coarse for a gateway that adds fractions of one).
+ * Returns {count, mean, p50, p99} in ms and {non2xx, errors}.
+ */
+export async function sequential(url, tokens, { seconds }) {
+  const times = [];
+  const result = await load(url, tokens, { connections: 1, seconds, onResponse: (status, ms) => status >= 200 && status < 300 && times.push(ms) });
+  times.sort((a, b) => a - b);
+  const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
+  return { count: times.length, mean: times.reduce((a, b) => a + b, 0) / times.length, p50: at(0.5), p99: at(0.99), non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+/** CPU time (ms) so far of every process on the machine, by pid, with what it is. */
+function processCpu() {
+  const tick = 10; // USER_HZ is 100 on Linux: one tick is 10 ms.
+  const all = new Map();
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return null; // Not Linux: no per-process figures.
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const kind = cmd.includes('workerd') ? 'workerd' : /wrangler|devserver\.mjs/.test(cmd) ? 'wrangler' : cmd.includes('upstream.mjs') ? 'origin' : Number(pid) === process.pid ? 'client' : 'other';
+      all.set(pid, { kind, ms: (Number(fields[11]) + Number(fields[12])) * tick });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return all;
+}
+
+/** CPU ms per request between two processCpu() snapshots, in total and by kind (workerd, wrangler, origin, client). */
+function cpuPerRequest(before, after, requests) {
+  if (!before || !after || !requests) return null;
+  const out = { total: 0, workerd: 0, wrangler: 0, origin: 0, client: 0 };
+  for (const [pid, { kind, ms }] of after) {
+    if (kind === 'other') continue;
+    const spent = (ms - (before.get(pid)?.ms ?? 0)) / requests;
+    out[kind] += spent;
+    out.total += spent;
+  }
+  return out;
 }
 
 /** The Workers compared, each in front of the same origin. */
@@ -123,6 +179,7 @@ const GATEWAYS = [
   { name: 'mcp-edge-auth Worker (Rust/wasm)', id: 'rust', main: join(repo, 'build/worker/shim.mjs') },
   { name: 'mcp-edge-auth Worker, decisionLog "refusals"', id: 'rust-refusals', main: join(repo, 'build/worker/shim.mjs'), settings: { decisionLog: 'refusals' } },
   { name: 'jose Worker (same checks)', id: 'jose', main: join(here, 'workers/jose.mjs') },
+  { name: 'jose Worker, same checks and the same decision log line', id: 'jose-logged', main: join(here, 'workers/jose.mjs'), vars: { DECISION_LOG: 'all' } },
 ];
 
 /** The two ways of running `wrangler dev`: the CLI, and its API with the devtools inspector off. */
@@ -135,7 +192,8 @@ export const SETTINGS = [
  * Loads each gateway in turn, in each setting: throughput and latency at
  * `connections`, then latency at one connection (what the gateway adds to a
  * request when nothing queues). Returns rows {setting, id, name, rps, p50,
- * p99, non2xx, single: {rps, p50, p99, mean}}.
+ * p99, non2xx, single: {count, mean, p50, p99} (sequential()), cpu: CPU ms per
+ * request at `connections`, by process kind (null off Linux)}.
  */
 export async function benchGateway(keys, { connections = 32, seconds = 10, warmupSeconds = 3, singleSeconds = 5, distinctTokens = 100, log = console.log } = {}) {
   mkdirSync(work, { recursive: true });
@@ -157,7 +215,7 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
         };
         const tokens = Array.from({ length: distinctTokens }, (_, n) => token(keys, 'ES256', n, { aud: resource }));
         log(`    ${g.name}: starting on :${port}`);
-        const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config) }, port, { inspector: setting.inspector });
+        const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config), ...g.vars }, port, { inspector: setting.inspector });
         try {
           const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
           if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);
@@ -166,12 +224,13 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
             if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
           }
           await load(w.url, tokens, { connections, seconds: warmupSeconds });
+          const cpuBefore = processCpu();
           const r = await load(w.url, tokens, { connections, seconds });
-          const one = await load(w.url, tokens, { connections: 1, seconds: singleSeconds });
-          const single = { rps: one.requests.average, p50: one.latency.p50, p99: one.latency.p99, mean: one.latency.mean };
-          const non2xx = r.non2xx + r.errors + r.timeouts + one.non2xx + one.errors + one.timeouts;
-          rows.push({ setting: setting.id, name: g.name, id: g.id, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx, single });
-          log(`      ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms; one connection: mean ${single.mean} ms, p99 ${single.p99} ms; ${non2xx} non-2xx or errors`);
+          const cpu = cpuPerRequest(cpuBefore, processCpu(), r.requests.total);
+          const single = await sequential(w.url, tokens, { seconds: singleSeconds });
+          const non2xx = r.non2xx + r.errors + r.timeouts + single.non2xx + single.errors;
+          rows.push({ setting: setting.id, name: g.name, id: g.id, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx, single, cpu });
+          log(`      ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, CPU ${cpu ? cpu.total.toFixed(2) : 'n/a'} ms/request; one connection: mean ${single.mean.toFixed(2)} ms, p99 ${single.p99.toFixed(2)} ms; ${non2xx} non-2xx or errors`);
         } finally {
           w.stop();
         }
