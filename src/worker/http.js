@@ -27,10 +27,12 @@ export function respond(status, flat, body) {
  * the response starts, so a long event stream is never cut by it.
  */
 export function forward(request, target, body, drop, dropPrefix, add, timeoutMs, responseAdd) {
-  const headers = new Headers();
-  for (const [name, value] of request.headers) {
-    if (!drop.includes(name) && !name.startsWith(dropPrefix)) headers.append(name, value);
-  }
+  // A copy made by the platform, then the deletions: cheaper than copying
+  // header by header. The names are collected before any is deleted (a
+  // Headers iterator walks the live list and would skip one after a deletion).
+  const headers = new Headers(request.headers);
+  for (const name of drop) headers.delete(name);
+  for (const name of [...headers.keys()]) if (name.startsWith(dropPrefix)) headers.delete(name);
   for (let i = 0; i + 1 < add.length; i += 2) headers.set(add[i], add[i + 1]);
   const controller = new AbortController();
   let timer;

@@ -112,7 +112,8 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   const w = await worker();
   const token = await signEs256(claims());
   const body = '{"jsonrpc":"2.0","id":1,  "method":"tools/call","params":{"name":"get_pet_profile"}}';
-  const res = await post(w, token, body, { 'x-mcp-auth-subject': 'admin', 'X-MCP-Auth-Scopes': 'everything', 'mcp-session-id': 'session-1' }, '/mcp?x=1');
+  const spoofed = { 'x-mcp-auth-subject': 'admin', 'X-MCP-Auth-Scopes': 'everything', 'x-mcp-auth-a': '1', 'x-mcp-auth-b': '2', 'X-MCP-AUTH-ROLE': 'admin', 'x-mcp-auth-zz': '3' };
+  const res = await post(w, token, body, { ...spoofed, 'proxy-authorization': 'Basic c2VjcmV0', 'mcp-session-id': 'session-1' }, '/mcp?x=1');
   assert.equal(res.status, 200);
   assert.match(res.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
   assert.equal(res.headers.get('mcp-session-id'), 'session-1');
@@ -121,6 +122,9 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   assert.equal(seen.body, body, 'the body reached the origin byte for byte');
   assert.equal(seen.headers.authorization, undefined, 'the client token never reaches the origin');
   assert.equal(seen.headers['x-mcp-auth-subject'], 'bob', 'spoofed identity headers are replaced');
+  const identity = Object.keys(seen.headers).filter((k) => k.startsWith('x-mcp-auth-')).sort();
+  assert.deepEqual(identity, ['x-mcp-auth-client-id', 'x-mcp-auth-issuer', 'x-mcp-auth-scopes', 'x-mcp-auth-signature', 'x-mcp-auth-subject', 'x-mcp-auth-timestamp'], 'no other X-MCP-Auth-* header gets through');
+  assert.equal(seen.headers['proxy-authorization'], undefined, 'hop-by-hop headers stop at the gateway');
   assert.equal(seen.headers['x-mcp-auth-scopes'], 'mcp:access pet-profile:read');
   assert.equal(seen.headers['x-mcp-auth-client-id'], 'vet-client');
   assert.equal(seen.headers['x-mcp-auth-issuer'], ISSUER);
