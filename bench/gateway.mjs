@@ -78,8 +78,9 @@ export async function startWorker(name, main, vars, port, { inspector = true } =
     'id = "bench-jwks-cache"',
   ].join('\n');
   writeFileSync(join(dir, 'wrangler.toml'), `${toml}\n`);
+  // Each CLI gets its own inspector port: several run at once.
   const [cmd, args] = inspector
-    ? [wrangler, ['dev', '-c', join(dir, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(dir, 'state'), '--log-level', 'warn']]
+    ? [wrangler, ['dev', '-c', join(dir, 'wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--persist-to', join(dir, 'state'), '--log-level', 'warn']]
     : [process.execPath, [join(here, 'devserver.mjs'), join(dir, 'wrangler.toml'), String(port), join(dir, 'state')]];
   const p = startGroup(cmd, args, { cwd: here, env: { ...process.env, ...quiet } });
   const url = `http://127.0.0.1:${port}`;
@@ -188,14 +189,25 @@ export const SETTINGS = [
   { id: 'api', short: 'inspector off', name: '`wrangler dev` through its API, devtools inspector off', inspector: false },
 ];
 
+/** The median of some numbers (the mean of the middle two for an even count). */
+const median = (xs) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
 /**
- * Loads each gateway in turn, in each setting: throughput and latency at
- * `connections`, then latency at one connection (what the gateway adds to a
- * request when nothing queues). Returns rows {setting, id, name, rps, p50,
- * p99, non2xx, single: {count, mean, p50, p99} (sequential()), cpu: CPU ms per
- * request at `connections`, by process kind (null off Linux)}.
+ * In each setting, starts every gateway, then measures them in interleaved
+ * rounds (so a slow minute on the machine falls on all of them alike): per
+ * round and gateway, a short warm-up, throughput, latency and CPU per
+ * request at `connections`, then latency at one connection (what the
+ * gateway adds to a request when nothing queues). Returns one row per
+ * setting and gateway, each figure the median over the rounds: {setting, id,
+ * name, rps, p50, p99, cpu (CPU ms per request by process kind, null off
+ * Linux), single: {mean, p50, p99} (sequential()), non2xx (summed), rounds}.
  */
-export async function benchGateway(keys, { connections = 32, seconds = 10, warmupSeconds = 3, singleSeconds = 5, distinctTokens = 100, log = console.log } = {}) {
+export async function benchGateway(keys, { connections = 32, seconds = 10, warmupSeconds = 3, singleSeconds = 5, rounds = 3, distinctTokens = 100, log = console.log } = {}) {
   mkdirSync(work, { recursive: true });
   const jwks = jwksOf(keys);
   const up = await startUpstream(jwks);
@@ -203,37 +215,60 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
   try {
     for (const setting of SETTINGS) {
       log(`  ${setting.name}`);
-      for (const g of GATEWAYS) {
-        const port = await freePort();
-        const resource = `http://127.0.0.1:${port}/mcp`;
-        const config = {
-          resource,
-          issuers: [{ issuer: ISSUER, jwksUri: up.jwks, algorithms: ['ES256'], typ: 'at+jwt' }],
-          requiredScopes: [SCOPE],
-          tools: { get_pet_profile: ['pet-profile:read'] },
-          ...g.settings,
-        };
-        const tokens = Array.from({ length: distinctTokens }, (_, n) => token(keys, 'ES256', n, { aud: resource }));
-        log(`    ${g.name}: starting on :${port}`);
-        const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config), ...g.vars }, port, { inspector: setting.inspector });
-        try {
+      const running = [];
+      try {
+        for (const g of GATEWAYS) {
+          const port = await freePort();
+          const resource = `http://127.0.0.1:${port}/mcp`;
+          const config = {
+            resource,
+            issuers: [{ issuer: ISSUER, jwksUri: up.jwks, algorithms: ['ES256'], typ: 'at+jwt' }],
+            requiredScopes: [SCOPE],
+            tools: { get_pet_profile: ['pet-profile:read'] },
+            ...g.settings,
+          };
+          const tokens = Array.from({ length: distinctTokens }, (_, n) => token(keys, 'ES256', n, { aud: resource }));
+          log(`    ${g.name}: starting on :${port}`);
+          const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config), ...g.vars }, port, { inspector: setting.inspector });
+          running.push({ g, w, tokens, samples: [] });
           const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
           if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);
           if (g.id !== 'passthrough') {
             const refused = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
             if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
           }
-          await load(w.url, tokens, { connections, seconds: warmupSeconds });
-          const cpuBefore = processCpu();
-          const r = await load(w.url, tokens, { connections, seconds });
-          const cpu = cpuPerRequest(cpuBefore, processCpu(), r.requests.total);
-          const single = await sequential(w.url, tokens, { seconds: singleSeconds });
-          const non2xx = r.non2xx + r.errors + r.timeouts + single.non2xx + single.errors;
-          rows.push({ setting: setting.id, name: g.name, id: g.id, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx, single, cpu });
-          log(`      ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, CPU ${cpu ? cpu.total.toFixed(2) : 'n/a'} ms/request; one connection: mean ${single.mean.toFixed(2)} ms, p99 ${single.p99.toFixed(2)} ms; ${non2xx} non-2xx or errors`);
-        } finally {
-          w.stop();
         }
+        for (let round = 1; round <= rounds; round++) {
+          log(`    round ${round} of ${rounds}`);
+          for (const { g, w, tokens, samples } of running) {
+            await load(w.url, tokens, { connections, seconds: warmupSeconds });
+            const cpuBefore = processCpu();
+            const r = await load(w.url, tokens, { connections, seconds });
+            const cpu = cpuPerRequest(cpuBefore, processCpu(), r.requests.total);
+            const single = await sequential(w.url, tokens, { seconds: singleSeconds });
+            const non2xx = r.non2xx + r.errors + r.timeouts + single.non2xx + single.errors;
+            samples.push({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpu, single, non2xx });
+            log(`      ${g.name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, CPU ${cpu ? cpu.total.toFixed(2) : 'n/a'} ms/request; one connection: mean ${single.mean.toFixed(2)} ms, p99 ${single.p99.toFixed(2)} ms; ${non2xx} non-2xx or errors`);
+          }
+        }
+      } finally {
+        for (const { w } of running) w.stop();
+      }
+      for (const { g, samples } of running) {
+        const m = (f) => median(samples.map(f));
+        const cpu = samples.every((x) => x.cpu) ? Object.fromEntries(Object.keys(samples[0].cpu).map((k) => [k, m((x) => x.cpu[k])])) : null;
+        rows.push({
+          setting: setting.id,
+          name: g.name,
+          id: g.id,
+          rps: m((x) => x.rps),
+          p50: m((x) => x.p50),
+          p99: m((x) => x.p99),
+          cpu,
+          single: { mean: m((x) => x.single.mean), p50: m((x) => x.single.p50), p99: m((x) => x.single.p99) },
+          non2xx: samples.reduce((n, x) => n + x.non2xx, 0),
+          rounds: samples.length,
+        });
       }
     }
   } finally {
