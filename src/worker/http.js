@@ -20,8 +20,8 @@ export function respond(status, flat, body) {
  * Sends `request` on to `target`: its method, `body` (an ArrayBuffer or
  * null), its headers minus every name in `drop` (lower case) and every name
  * starting with `dropPrefix`, plus `add` (flat list). Redirects are returned,
- * not followed. Resolves to the origin's response with `responseAdd` set on a
- * copy of its headers and its body still a stream, or to the string
+ * not followed. Resolves to the origin's response (when `responseAdd` is not
+ * empty, a copy with those headers set, its body still a stream), or to the string
  * "timeout" when no response arrived within `timeoutMs` (the fetch is then
  * aborted); rejects when the origin cannot be reached. The timer stops when
  * the response starts, so a long event stream is never cut by it.
@@ -43,6 +43,9 @@ export function forward(request, target, body, drop, dropPrefix, add, timeoutMs,
     }, timeoutMs);
   });
   const sent = fetch(target, { method: request.method, headers, body, redirect: 'manual', signal: controller.signal }).then((response) => {
+    // Unchanged when there is nothing to add: the runtime then streams the
+    // origin's body straight through.
+    if (responseAdd.length === 0) return response;
     const out = new Headers(response.headers);
     for (let i = 0; i + 1 < responseAdd.length; i += 2) out.set(responseAdd[i], responseAdd[i + 1]);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });

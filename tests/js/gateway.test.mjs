@@ -115,7 +115,8 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   const spoofed = { 'x-mcp-auth-subject': 'admin', 'X-MCP-Auth-Scopes': 'everything', 'x-mcp-auth-a': '1', 'x-mcp-auth-b': '2', 'X-MCP-AUTH-ROLE': 'admin', 'x-mcp-auth-zz': '3' };
   const res = await post(w, token, body, { ...spoofed, 'proxy-authorization': 'Basic c2VjcmV0', 'mcp-session-id': 'session-1' }, '/mcp?x=1');
   assert.equal(res.status, 200);
-  assert.match(res.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
+  // Not a browser (no Origin): the origin's response comes back as it was sent, no CORS headers added.
+  assert.equal(res.headers.get('access-control-allow-origin'), null);
   assert.equal(res.headers.get('mcp-session-id'), 'session-1');
   const seen = await res.json();
   assert.equal(seen.url, '/mcp?x=1');
@@ -134,6 +135,14 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   const canonical = ['v1', h['x-mcp-auth-timestamp'], 'POST', '/mcp?x=1', h['x-mcp-auth-subject'], h['x-mcp-auth-client-id'], h['x-mcp-auth-scopes'], h['x-mcp-auth-issuer']].join('\n');
   assert.equal(h['x-mcp-auth-signature'], `v1=${createHmac('sha256', SECRET).update(canonical).digest('hex')}`);
   assert.ok(Math.abs(Number(h['x-mcp-auth-timestamp']) - Date.now() / 1000) < 30);
+
+  // A browser (Origin sent): the same response with the CORS headers set on it.
+  const browser = await post(w, token, body, { origin: 'https://app.example.com', 'mcp-session-id': 'session-1' });
+  assert.equal(browser.status, 200);
+  assert.equal(browser.headers.get('access-control-allow-origin'), '*');
+  assert.match(browser.headers.get('access-control-expose-headers'), /WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version/);
+  assert.equal(browser.headers.get('mcp-session-id'), 'session-1');
+  assert.equal((await browser.json()).body, body);
 });
 
 test('refusals carry the core challenge: 401, 401 invalid_token, 403 per tool, 400, 413', async () => {
