@@ -209,6 +209,16 @@ pub fn sign(secret: &[u8], canonical: &str) -> String {
     out
 }
 
+/// The header names a `Connection` field lists as connection options (RFC
+/// 9110 §7.6.1): an intermediary removes those fields before forwarding, so a
+/// client cannot make the gateway pass on a header meant for this hop only.
+/// Lower case, without `close` and `keep-alive` (options, never field names
+/// the gateway forwards) and without anything that is not a token.
+pub fn connection_options(connection: &str) -> Vec<String> {
+    let is_token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    connection.split(',').map(|o| o.trim().to_ascii_lowercase()).filter(|o| is_token(o) && o != "close" && o != "keep-alive").collect()
+}
+
 /// The path and the search (`""` or `"?…"`) of an absolute URL as the
 /// platform serialized it (WHATWG URL Standard §4.5, "URL serializing"):
 /// `scheme://authority` then the path, in which `?` and `#` are always
@@ -228,6 +238,15 @@ pub fn path_and_search(url: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn connection_options_name_the_fields_to_drop() {
+        assert_eq!(connection_options("keep-alive, X-Foo ,te"), ["x-foo", "te"]);
+        assert_eq!(connection_options("close"), Vec::<String>::new());
+        assert_eq!(connection_options(" , x-a,,X-B "), ["x-a", "x-b"]);
+        assert_eq!(connection_options("x y, ok, bad\u{7f}"), ["ok"]);
+        assert_eq!(connection_options(""), Vec::<String>::new());
+    }
 
     #[test]
     fn path_and_search_read_off_a_serialized_url() {

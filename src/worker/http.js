@@ -18,20 +18,21 @@ export function respond(status, flat, body) {
 
 /**
  * Sends `request` on to `target`: its method, `body` (an ArrayBuffer or
- * null), its headers minus every name in `drop` (lower case) and every name
- * starting with `dropPrefix`, plus `add` (flat list). Redirects are returned,
+ * null), its headers minus every name in `drop` and `dropAlso` (lower case)
+ * and every name starting with `dropPrefix`, plus `add` (flat list). Redirects are returned,
  * not followed. Resolves to the origin's response (when `responseAdd` is not
  * empty, a copy with those headers set, its body still a stream), or to the string
  * "timeout" when no response arrived within `timeoutMs` (the fetch is then
  * aborted); rejects when the origin cannot be reached. The timer stops when
  * the response starts, so a long event stream is never cut by it.
  */
-export function forward(request, target, body, drop, dropPrefix, add, timeoutMs, responseAdd) {
+export function forward(request, target, body, drop, dropAlso, dropPrefix, add, timeoutMs, responseAdd) {
   // A copy made by the platform, then the deletions: cheaper than copying
   // header by header. The names are collected before any is deleted (a
   // Headers iterator walks the live list and would skip one after a deletion).
   const headers = new Headers(request.headers);
   for (const name of drop) headers.delete(name);
+  for (const name of dropAlso) headers.delete(name);
   for (const name of [...headers.keys()]) if (name.startsWith(dropPrefix)) headers.delete(name);
   for (let i = 0; i + 1 < add.length; i += 2) headers.set(add[i], add[i + 1]);
   const controller = new AbortController();

@@ -28,6 +28,7 @@ extern "C" {
         target: &str,
         body: Option<ArrayBuffer>,
         drop: &JsValue,
+        drop_also: Vec<String>,
         drop_prefix: &str,
         add: Vec<String>,
         timeout_ms: f64,
@@ -83,6 +84,8 @@ pub(super) struct Outgoing<'a> {
     pub body: Option<ArrayBuffer>,
     /// Lower-case names never forwarded (a JS array built once per isolate).
     pub drop: &'a JsValue,
+    /// Lower-case names not forwarded this time (the `Connection` header's options).
+    pub drop_also: Vec<String>,
     /// Lower-case prefix of names never forwarded.
     pub drop_prefix: &'a str,
     pub add: HeaderList,
@@ -93,7 +96,7 @@ pub(super) struct Outgoing<'a> {
 
 /// Sends `incoming` on to the origin as `out` says.
 pub(super) async fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Result<Forwarded> {
-    let promise = forward(incoming, out.target, out.body, out.drop, out.drop_prefix, out.add.0, out.timeout_ms as f64, out.response_add.0)?;
+    let promise = forward(incoming, out.target, out.body, out.drop, out.drop_also, out.drop_prefix, out.add.0, out.timeout_ms as f64, out.response_add.0)?;
     Ok(match JsFuture::from(promise).await {
         Ok(value) => match value.dyn_into::<Response>() {
             Ok(response) => Forwarded::Response(response),

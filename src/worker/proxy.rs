@@ -65,6 +65,7 @@ pub(super) async fn forward(
         target: &target,
         body,
         drop: &gw.dropped_headers,
+        drop_also: req.headers().get("Connection")?.map(|c| gateway::connection_options(&c)).unwrap_or_default(),
         drop_prefix: gateway::IDENTITY_PREFIX,
         add,
         timeout_ms: gw.settings.upstream_timeout_ms,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 
@@ -143,6 +144,54 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   assert.match(browser.headers.get('access-control-expose-headers'), /WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version/);
   assert.equal(browser.headers.get('mcp-session-id'), 'session-1');
   assert.equal((await browser.json()).body, body);
+});
+
+/**
+ * One HTTP/1.1 request written by hand (fetch clients refuse to send a
+ * Connection header with options), the connection closed after it; resolves
+ * to the response body, de-chunked.
+ */
+function rawRequest(url, lines, body) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let data = Buffer.alloc(0);
+    socket.on('data', (d) => (data = Buffer.concat([data, d])));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = data.toString();
+      const split = text.indexOf('\r\n\r\n');
+      const [head, rest] = [text.slice(0, split), text.slice(split + 4)];
+      if (!/transfer-encoding: chunked/i.test(head)) return resolve(rest);
+      let out = '';
+      for (let at = 0; ; ) {
+        const eol = rest.indexOf('\r\n', at);
+        const size = parseInt(rest.slice(at, eol), 16);
+        if (!size) return resolve(out);
+        out += rest.slice(eol + 2, eol + 2 + size);
+        at = eol + 2 + size + 2;
+      }
+    });
+    socket.end(`${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  });
+}
+
+test('fields a Connection header names stop at the gateway (RFC 9110 §7.6.1)', async () => {
+  const w = await worker();
+  const token = await signEs256(claims());
+  const body = JSON.stringify(tool('get_pet_profile'));
+  const seen = JSON.parse(
+    await rawRequest(
+      w.url,
+      ['POST /mcp HTTP/1.1', `Host: ${new URL(w.url).host}`, `Authorization: Bearer ${token}`, 'Content-Type: application/json', 'Connection: close, X-Hop-Secret, x-other', 'X-Hop-Secret: 1', 'X-Other: 2', 'X-Kept: 3'],
+      body,
+    ),
+  );
+  assert.equal(seen.body, body);
+  assert.equal(seen.headers['x-hop-secret'], undefined);
+  assert.equal(seen.headers['x-other'], undefined);
+  assert.equal(seen.headers['x-kept'], '3', 'fields not named in Connection still pass');
+  assert.equal(seen.headers['x-mcp-auth-subject'], 'bob');
 });
 
 test('refusals carry the core challenge: 401, 401 invalid_token, 403 per tool, 400, 413', async () => {
