@@ -1,4 +1,5 @@
-//! Responses and the forward to the origin, built by http.js in one call each.
+//! Responses, the forward to the origin and the decision log line, each
+//! carried out by http.js in one call.
 //!
 //! Through workers-rs types, a forwarded request cost a wasm↔JS crossing for
 //! every header read and written (twice: request and response), for every
