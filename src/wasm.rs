@@ -37,22 +37,19 @@ fn seconds(now: f64) -> u64 {
 
 /// Who checks signatures.
 enum Backend {
-    /// `crypto.subtle`, asynchronously (or the Rust backend behind the same interface).
-    WebCrypto(WebCrypto),
+    /// `crypto.subtle`, asynchronously (or the Rust backend behind the same
+    /// interface); shared with the checks still pending when a call returns.
+    WebCrypto(Rc<WebCrypto>),
     /// `node:crypto`, synchronously.
     Node(NodeBackend),
-}
-
-/// What a pending WebCrypto check needs after the call that started it returned.
-struct Shared {
-    validator: RefCell<Validator>,
-    backend: Backend,
 }
 
 /// A checked policy and the loaded key sets.
 #[wasm_bindgen]
 pub struct WasmValidator {
-    shared: Rc<Shared>,
+    /// Shared with pending WebCrypto checks, which finish after the call that started them returned.
+    validator: Rc<RefCell<Validator>>,
+    backend: Backend,
 }
 
 #[wasm_bindgen]
@@ -62,25 +59,25 @@ impl WasmValidator {
     /// `"node"` with `node` (`node:crypto` behind [`NodeCrypto`]).
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, crypto: &str, node: Option<NodeCrypto>) -> Result<WasmValidator, JsValue> {
-        let validator = RefCell::new(Validator::new(Policy::from_json(config).map_err(config_error)?));
+        let validator = Rc::new(RefCell::new(Validator::new(Policy::from_json(config).map_err(config_error)?)));
         let backend = match (crypto, node) {
-            ("webcrypto", _) => Backend::WebCrypto(WebCrypto::default()),
-            ("rust", _) => Backend::WebCrypto(WebCrypto::rust_only()),
+            ("webcrypto", _) => Backend::WebCrypto(Rc::new(WebCrypto::default())),
+            ("rust", _) => Backend::WebCrypto(Rc::new(WebCrypto::rust_only())),
             ("node", Some(node)) => Backend::Node(NodeBackend::new(node)),
             ("node", None) => return Err(config_error(crate::ConfigError::new("crypto", "\"node\" needs node:crypto (the package's Node entry)"))),
             _ => return Err(config_error(crate::ConfigError::new("crypto", "must be \"node\", \"webcrypto\" or \"rust\""))),
         };
-        Ok(WasmValidator { shared: Rc::new(Shared { validator, backend }) })
+        Ok(WasmValidator { validator, backend })
     }
 
     fn inner(&self) -> std::cell::Ref<'_, Validator> {
-        self.shared.validator.borrow()
+        self.validator.borrow()
     }
 
     /// Loads `issuer`'s key set; returns `{usable, skipped}` JSON or throws a message.
     #[wasm_bindgen(js_name = setJwks)]
     pub fn set_jwks(&mut self, issuer: &str, jwks: &str) -> Result<String, JsValue> {
-        let report = self.shared.validator.borrow_mut().set_jwks(issuer, jwks.as_bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let report = self.validator.borrow_mut().set_jwks(issuer, jwks.as_bytes()).map_err(|e| JsValue::from_str(&e.to_string()))?;
         Ok(serde_json::to_string(&report).unwrap_or_default())
     }
 
@@ -117,18 +114,12 @@ impl WasmValidator {
             crate::Decision::Done(result) => return JsValue::from_str(&result_json(result)),
             crate::Decision::Pending(p) => p,
         };
-        let shared = match &self.shared.backend {
+        let crypto = match &self.backend {
             Backend::Node(node) => return JsValue::from_str(&result_json(node.complete(&self.inner(), pending, now))),
-            Backend::WebCrypto(_) => self.shared.clone(),
+            Backend::WebCrypto(crypto) => crypto.clone(),
         };
-        wasm_bindgen_futures::future_to_promise(async move {
-            let result = match &shared.backend {
-                Backend::WebCrypto(crypto) => crypto.complete(&shared.validator, pending, now).await,
-                Backend::Node(node) => node.complete(&shared.validator.borrow(), pending, now),
-            };
-            Ok(JsValue::from_str(&result_json(result)))
-        })
-        .into()
+        let validator = self.validator.clone();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&result_json(crypto.complete(&validator, pending, now).await))) }).into()
     }
 
     /// True if `authorization` is a remembered token still accepted for this
@@ -142,7 +133,7 @@ impl WasmValidator {
     /// Signature checks so far, by backend: `[webcrypto, node, rust]`.
     #[wasm_bindgen(js_name = signatureChecks)]
     pub fn signature_checks(&self) -> Vec<f64> {
-        let (web, node, rust) = match &self.shared.backend {
+        let (web, node, rust) = match &self.backend {
             Backend::WebCrypto(c) => {
                 let (web, rust) = c.counts();
                 (web, 0, rust)
