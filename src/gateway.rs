@@ -151,13 +151,9 @@ pub const TIMESTAMP: &str = "X-MCP-Auth-Timestamp";
 pub const SIGNATURE: &str = "X-MCP-Auth-Signature";
 
 /// The lower-case prefix of every identity header: a client can never set
-/// one on the way to the origin, whatever follows it.
+/// one on the way to the origin, whatever follows it (the Worker drops every
+/// incoming header that starts with it).
 pub const IDENTITY_PREFIX: &str = "x-mcp-auth-";
-
-/// True for headers a client must never be able to set on the way to the origin.
-pub fn is_identity_header(name: &str) -> bool {
-    name.get(..IDENTITY_PREFIX.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(IDENTITY_PREFIX))
-}
 
 /// Header values keep visible ASCII and space; anything else (and `%`) is
 /// percent-encoded, so a claim can never inject a header line or make the
@@ -309,8 +305,12 @@ mod tests {
     fn identity_values_cannot_inject_and_signatures_bind_everything() {
         assert_eq!(header_value("bob\r\nX-Evil: 1"), "bob%0D%0AX-Evil: 1");
         assert_eq!(header_value("100%é"), "100%25%C3%A9");
-        assert!(is_identity_header("x-mcp-auth-subject") && is_identity_header("X-MCP-Auth-Scopes"));
-        assert!(!is_identity_header("x-mcp-other") && !is_identity_header("x-mcp-autéh") && !is_identity_header(""));
+        // Every header the gateway sets falls under the prefix it drops from
+        // clients (compared with lower-case names, as Headers yields them).
+        assert_eq!(IDENTITY_PREFIX, IDENTITY_PREFIX.to_ascii_lowercase());
+        for name in [SUBJECT, CLIENT_ID, SCOPES, ISSUER, TIMESTAMP, SIGNATURE] {
+            assert!(name.to_ascii_lowercase().starts_with(IDENTITY_PREFIX), "{name}");
+        }
         let id = vec![(SUBJECT, "bob".to_owned()), (CLIENT_ID, "c".to_owned()), (SCOPES, "a b".to_owned()), (ISSUER, "https://i".to_owned())];
         let base = sign(b"secret", &canonical_string(100, "POST", "/mcp", &id));
         assert_eq!(base.len(), 3 + 64);

@@ -4,16 +4,15 @@
 // instead of one wasm<->JS crossing per header and per field (issue 5: the
 // gateway's per-request cost).
 
-/** Headers from a flat [name, value, name, value, ...] list; later names replace earlier ones. */
-function headersFrom(flat) {
-  const headers = new Headers();
+/** Sets each pair of a flat [name, value, name, value, ...] list on `headers`; later names replace earlier ones. */
+function setAll(headers, flat) {
   for (let i = 0; i + 1 < flat.length; i += 2) headers.set(flat[i], flat[i + 1]);
   return headers;
 }
 
 /** A response with the given status, headers (flat list) and body (a string or null). */
 export function respond(status, flat, body) {
-  return new Response(body ?? null, { status, headers: headersFrom(flat) });
+  return new Response(body ?? null, { status, headers: setAll(new Headers(), flat) });
 }
 
 /**
@@ -34,7 +33,7 @@ export function forward(request, target, body, drop, dropAlso, dropPrefix, add, 
   for (const name of drop) headers.delete(name);
   for (const name of dropAlso) headers.delete(name);
   for (const name of [...headers.keys()]) if (name.startsWith(dropPrefix)) headers.delete(name);
-  for (let i = 0; i + 1 < add.length; i += 2) headers.set(add[i], add[i + 1]);
+  setAll(headers, add);
   const controller = new AbortController();
   let timer;
   const timedOut = new Promise((resolve) => {
@@ -47,9 +46,8 @@ export function forward(request, target, body, drop, dropAlso, dropPrefix, add, 
     // Unchanged when there is nothing to add: the runtime then streams the
     // origin's body straight through.
     if (responseAdd.length === 0) return response;
-    const out = new Headers(response.headers);
-    for (let i = 0; i + 1 < responseAdd.length; i += 2) out.set(responseAdd[i], responseAdd[i + 1]);
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+    const headers = setAll(new Headers(response.headers), responseAdd);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   });
   return Promise.race([sent, timedOut]).finally(() => clearTimeout(timer));
 }

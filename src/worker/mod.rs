@@ -224,7 +224,8 @@ impl Gateway {
         let (outcome, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         match outcome {
             Ok(info) => {
-                let response = proxy::forward(self, &req, path, search, body, &info, cors).await;
+                let target = proxy::target(self, path, search);
+                let response = proxy::forward(self, &req, &target, body, &info, cors, origin.is_some()).await;
                 let status = response.as_ref().map(Response::status).unwrap_or(500);
                 self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), exchange);
                 response

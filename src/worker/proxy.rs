@@ -28,25 +28,30 @@ pub(super) fn dropped_headers(forward_token: bool) -> Array {
     names.map(wasm_bindgen::JsValue::from_str).collect()
 }
 
-/// Sends the request for `path` (under the resource) with `search` (`""` or
-/// `"?…"`) on to the origin. `cors` goes on the origin's response when the
-/// request came from a browser, and always on the gateway's own 502 and 504.
-pub(super) async fn forward(
-    gw: &Gateway,
-    req: &Request,
-    path: &str,
-    search: &str,
-    body: Option<ArrayBuffer>,
-    info: &AuthInfo,
-    cors: HeaderList,
-) -> worker::Result<Response> {
+/// The origin URL for a request to `path` (under the resource) with `search`
+/// (`""` or `"?…"`): the same suffix under `UPSTREAM_URL`.
+pub(super) fn target(gw: &Gateway, path: &str, search: &str) -> String {
     let suffix = &path[gw.resource_path.len().min(path.len())..];
     let mut target = format!("{}{}", gw.upstream.trim_end_matches('/'), suffix);
     if gw.upstream.ends_with('/') && suffix.is_empty() {
         target.push('/');
     }
     target.push_str(search);
+    target
+}
 
+/// Sends the request on to `target` (from [`target`]). `cors` goes on the
+/// origin's response when `from_browser` (the request carried an Origin), and
+/// always on the gateway's own 502 and 504.
+pub(super) async fn forward(
+    gw: &Gateway,
+    req: &Request,
+    target: &str,
+    body: Option<ArrayBuffer>,
+    info: &AuthInfo,
+    cors: HeaderList,
+    from_browser: bool,
+) -> worker::Result<Response> {
     let identity = identity_headers(info);
     let mut add = HeaderList::default();
     for (name, value) in &identity {
@@ -55,14 +60,14 @@ pub(super) async fn forward(
     if let Some(secret) = &gw.secret {
         let timestamp = (Date::now() / 1000.0) as u64;
         // Signed as the origin will see it: the platform's normalization of the target.
-        let target_url = Url::parse(&target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
+        let target_url = Url::parse(target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
         let path_and_query = format!("{}{}", target_url.pathname(), target_url.search());
         add.set(gateway::TIMESTAMP, timestamp.to_string());
         add.set(gateway::SIGNATURE, sign(secret, &canonical_string(timestamp, &req.method(), &path_and_query, &identity)));
     }
 
     let out = Outgoing {
-        target: &target,
+        target,
         body,
         drop: &gw.dropped_headers,
         drop_also: req.headers().get("Connection")?.map(|c| gateway::connection_options(&c)).unwrap_or_default(),
@@ -75,7 +80,7 @@ pub(super) async fn forward(
         // instead of through a JS copy of the response (measured: ~7 % of the
         // Worker's CPU per request). Authorized responses are not
         // shared-cache material (RFC 9111 §3.5), so no Vary is needed.
-        response_add: if req.headers().has("Origin")? { cors.clone() } else { HeaderList::default() },
+        response_add: if from_browser { cors.clone() } else { HeaderList::default() },
     };
     match http::send(req, out).await? {
         Forwarded::Response(response) => Ok(response),
