@@ -4,6 +4,9 @@
 #   jwks     key-set parsing and key checks
 #   mcp_body JSON-RPC inspection and the scopes it implies
 #   config   config parsing (core and the Worker's MCP_AUTH)
+#   differential  generated requests through the real Worker to an Express +
+#            MCP SDK origin: the origin runs only what the gateway authorized
+#            (tests/js/differential.test.mjs; builds the Worker and the package first)
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 20 s, all targets)
 # Runs on the stable toolchain (RUSTC_BOOTSTRAP enables the sanitizer flags).
 # A crash leaves its input in fuzz/artifacts/<target>/; turn it into a vector.
@@ -16,7 +19,7 @@ fi
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(verify jwks mcp_body config)
+[ ${#targets[@]} -gt 0 ] || targets=(verify jwks mcp_body config differential)
 export RUSTC_BOOTSTRAP=1
 mkdir -p fuzz/target
 if ! cargo fuzz build > fuzz/target/build.log 2>&1; then
@@ -24,6 +27,18 @@ if ! cargo fuzz build > fuzz/target/build.log 2>&1; then
   exit 1
 fi
 for t in "${targets[@]}"; do
+  if [ "$t" = differential ]; then
+    bash scripts/build-npm.sh > /dev/null
+    bash scripts/build-worker.sh > /dev/null
+    setup_js_tests
+    (cd tests/js && DIFFERENTIAL_SECONDS="$seconds" node --test differential.test.mjs) > fuzz/target/differential.log 2>&1 || {
+      tail -40 fuzz/target/differential.log
+      echo "fuzz: differential FAILED" >&2
+      exit 1
+    }
+    echo "fuzz: differential ok, $(sed -n 's/^# differential: //p' fuzz/target/differential.log)"
+    continue
+  fi
   # A scratch corpus seeded from the committed seeds, so runs never dirty the tree.
   corpus=fuzz/target/corpus/$t
   mkdir -p "$corpus"

@@ -27,6 +27,8 @@ npm_install() { # dir
     return
   fi
   (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+  # npm install removes packages installed with --no-save: the tarball goes in again.
+  rm -f "$dir/node_modules/.mcp-edge-auth-tarball"
   touch "$stamp"
 }
 
@@ -55,4 +57,6 @@ install_with_tarball() { # dir
 
 setup_js_tests() {
   install_with_tarball tests/js
+  # The demo's origin (Express + the MCP SDK) is the origin of the security tests too.
+  npm_install examples/vetassist
 }

@@ -18,8 +18,10 @@ fi
 cargo test --features cli --all-targets
 cargo test --features cli --doc
 
-# Short fuzz runs of every target (the long runs: scripts/fuzz.sh 600).
-bash scripts/fuzz.sh 15
+# Short fuzz runs of every Rust target (the long runs: scripts/fuzz.sh 600,
+# which also runs the gateway/origin differential test for as long; here that
+# test runs 500 cases with the JS tests below).
+bash scripts/fuzz.sh 15 verify jwks mcp_body config
 
 bash scripts/build-npm.sh
 bash scripts/build-worker.sh

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 use crate::jwa::Algorithm;
 use crate::metadata::ProtectedResourceMetadata;
+use crate::resource_uri;
 use crate::scope::is_scope_token;
 use crate::uri;
 
@@ -135,7 +136,7 @@ pub struct OperationPolicy {
     pub tools: BTreeMap<String, Vec<String>>,
     /// `prompts/get` by prompt name.
     pub prompts: BTreeMap<String, Vec<String>>,
-    /// `resources/read` by resource URI.
+    /// `resources/read` by the resource URI's comparison key.
     pub resources: BTreeMap<String, Vec<String>>,
     /// Any method by name.
     pub methods: BTreeMap<String, Vec<String>>,
@@ -200,16 +201,40 @@ fn names(list: Option<Vec<String>>, default: &[&str], field: &str) -> Result<Vec
     Ok(list)
 }
 
+/// A `tools`, `prompts` or `methods` map: names compared byte for byte, so
+/// a name that readers could see differently (surrounding whitespace,
+/// control characters) is refused rather than left to match nothing.
 fn operation_map(map: BTreeMap<String, Vec<String>>, field: &str) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
     map.into_iter()
         .map(|(name, list)| {
-            if name.is_empty() {
-                return Err(ConfigError::new(field, "empty name"));
+            if !crate::mcp::is_exact_name(&name) {
+                return Err(ConfigError::new(format!("{field}.{name:?}"), "names must be non-empty, without surrounding whitespace or control characters"));
             }
             let s = scopes(&list, &format!("{field}.{name}"))?;
             Ok((name, s))
         })
         .collect()
+}
+
+/// The `resources` map, keyed by each URI's comparison key
+/// ([`resource_uri::key`]), the form requests are judged in.
+fn resource_map(map: BTreeMap<String, Vec<String>>) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
+    let mut out: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for (uri, list) in map {
+        let field = format!("resources.{uri}");
+        if uri.contains(['{', '}']) {
+            return Err(ConfigError::new(field, "URI templates are not supported here; list each resource URI"));
+        }
+        let Some(key) = resource_uri::key(&uri) else {
+            return Err(ConfigError::new(field, "is not an absolute URL (a scheme, and an ASCII host if it has one)"));
+        };
+        let s = scopes(&list, &field)?;
+        if let Some((first, _)) = out.get(&key) {
+            return Err(ConfigError::new(field, format!("names the same resource as {first:?} (both are {key:?})")));
+        }
+        out.insert(key, (uri, s));
+    }
+    Ok(out.into_iter().map(|(key, (_, s))| (key, s)).collect())
 }
 
 fn text(value: Option<String>, field: &str) -> Result<Option<String>, ConfigError> {
@@ -351,7 +376,7 @@ impl Policy {
             operations: OperationPolicy {
                 tools: operation_map(config.tools, "tools")?,
                 prompts: operation_map(config.prompts, "prompts")?,
-                resources: operation_map(config.resources, "resources")?,
+                resources: resource_map(config.resources)?,
                 methods: operation_map(config.methods, "methods")?,
                 deny_unlisted: default_deny,
             },
@@ -398,6 +423,13 @@ mod tests {
     }
 
     #[test]
+    fn resource_uris_are_kept_in_their_comparison_form() {
+        let p = Policy::from_json(&format!(r#"{{"resource":"https://mcp.example.com/mcp","resources":{{"VET://records/./rex#top":["records:read"]}},{ISS}}}"#))
+            .unwrap();
+        assert_eq!(p.operations.resources.keys().collect::<Vec<_>>(), ["vet://records/rex"]);
+    }
+
+    #[test]
     fn every_mistake_names_its_field() {
         let cases = [
             (format!("{{{ISS}}}"), "resource"),
@@ -415,6 +447,11 @@ mod tests {
             (format!(r#"{{"resource":"https://m.example/","leewaySeconds":-1,{ISS}}}"#), "leewaySeconds"),
             (format!(r#"{{"resource":"https://m.example/","resourceName":"a\"b",{ISS}}}"#), "resourceName"),
             (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a"},{"issuer":"a"}]}"#.to_owned(), "issuers[1].issuer"),
+            (format!(r#"{{"resource":"https://m.example/","tools":{{" get_pet_profile":["a"]}},{ISS}}}"#), "tools"),
+            (format!(r#"{{"resource":"https://m.example/","prompts":{{"triage\u0000":["a"]}},{ISS}}}"#), "prompts"),
+            (format!(r#"{{"resource":"https://m.example/","resources":{{"records/rex":["a"]}},{ISS}}}"#), "resources.records/rex"),
+            (format!(r#"{{"resource":"https://m.example/","resources":{{"vet://records/{{id}}":["a"]}},{ISS}}}"#), "resources.vet://records/{id}"),
+            (format!(r#"{{"resource":"https://m.example/","resources":{{"vet://records/rex":["a"],"VET://records/./rex":["b"]}},{ISS}}}"#), "resources."),
         ];
         for (json, field) in cases {
             let e = err(&json);

@@ -114,7 +114,16 @@ pub enum AuthError {
     TokenType,
     /// The token lacks a scope this request needs (RFC 6750 §3.1).
     InsufficientScope,
-    /// The request body is not a JSON-RPC request, notification, response or batch.
+    /// The body's media type is not `application/json` with at most
+    /// `charset=utf-8`: any other reading could differ from the origin's
+    /// (RFC 9110 §15.5.16, RFC 8259 §8.1, §11).
+    UnsupportedMediaType,
+    /// The body has a content coding other than `identity`: the gateway
+    /// would inspect different bytes than the origin decodes (RFC 9110 §8.4, §15.5.16).
+    UnsupportedContentEncoding,
+    /// The request body is not a JSON-RPC request, notification, response or
+    /// batch, or names a tool or prompt with surrounding whitespace or control
+    /// characters, or a resource URI that is not a URL.
     InvalidMcpRequest,
     /// The request body exceeds `maxBodyBytes`.
     BodyTooLarge,
@@ -154,6 +163,8 @@ impl AuthError {
         "ERR_JWT_CLAIM_INVALID",
         "ERR_JWT_TYPE",
         "ERR_INSUFFICIENT_SCOPE",
+        "ERR_MCP_CONTENT_TYPE",
+        "ERR_MCP_CONTENT_ENCODING",
         "ERR_MCP_REQUEST_INVALID",
         "ERR_MCP_BODY_TOO_LARGE",
         "ERR_MCP_OPERATION_DENIED",
@@ -212,7 +223,9 @@ impl AuthError {
             Self::ClaimInvalid { .. } => ("ERR_JWT_CLAIM_INVALID", 401, Some(Tok), "Token claim has an invalid type"),
             Self::TokenType => ("ERR_JWT_TYPE", 401, Some(Tok), "Token type is not an access token"),
             Self::InsufficientScope => ("ERR_INSUFFICIENT_SCOPE", 403, Some(Scope), "Token lacks a scope this request needs"),
-            Self::InvalidMcpRequest => ("ERR_MCP_REQUEST_INVALID", 400, Some(Req), "Request body is not JSON-RPC"),
+            Self::UnsupportedMediaType => ("ERR_MCP_CONTENT_TYPE", 415, Some(Req), "Request body must be application/json in UTF-8"),
+            Self::UnsupportedContentEncoding => ("ERR_MCP_CONTENT_ENCODING", 415, Some(Req), "Request body must not be content-encoded"),
+            Self::InvalidMcpRequest => ("ERR_MCP_REQUEST_INVALID", 400, Some(Req), "Request body is not a valid MCP JSON-RPC message"),
             Self::BodyTooLarge => ("ERR_MCP_BODY_TOO_LARGE", 413, Some(Req), "Request body is too large"),
             Self::OperationDenied => ("ERR_MCP_OPERATION_DENIED", 403, Some(Scope), "This operation is not permitted"),
         }
@@ -291,6 +304,8 @@ mod tests {
             AuthError::ClaimInvalid { claim: "exp".into() },
             AuthError::TokenType,
             AuthError::InsufficientScope,
+            AuthError::UnsupportedMediaType,
+            AuthError::UnsupportedContentEncoding,
             AuthError::InvalidMcpRequest,
             AuthError::BodyTooLarge,
             AuthError::OperationDenied,
@@ -301,7 +316,7 @@ mod tests {
             assert!(!e.description().contains(['"', '\\']));
             match e.rfc6750() {
                 None => assert!(matches!(e.status(), 401 | 503)),
-                Some(Rfc6750Error::InvalidRequest) => assert!(matches!(e.status(), 400 | 413)),
+                Some(Rfc6750Error::InvalidRequest) => assert!(matches!(e.status(), 400 | 413 | 415)),
                 Some(Rfc6750Error::InvalidToken) => assert_eq!(e.status(), 401),
                 Some(Rfc6750Error::InsufficientScope) => assert_eq!(e.status(), 403),
             }

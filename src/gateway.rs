@@ -13,11 +13,16 @@
 //! - `decisionLog`: `"all"` (one line per decision); `"refusals"` logs only
 //!   the requests not let through, for busy gateways whose accepted traffic
 //!   the platform's request logs already record.
+//! - `identitySignature`: `"v2"` (binds the body, content type, session and a
+//!   request id); `"v1"` (method, path and identity only) is kept for one
+//!   release so origins can move to v2, and is deprecated.
+//! - `trustForwardedHeaders`: false (client-sent `Forwarded`, `X-Forwarded-*`
+//!   and `X-Real-IP` are dropped: the gateway cannot vouch for them).
 
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use crate::error::ConfigError;
 use crate::{AuthInfo, Config, Policy};
@@ -39,6 +44,21 @@ pub struct GatewaySettings {
     pub jwks_min_ttl_seconds: u64,
     pub jwks_max_ttl_seconds: u64,
     pub decision_log: DecisionLog,
+    pub identity_signature: SignatureVersion,
+    pub trust_forwarded_headers: bool,
+}
+
+/// Which canonical string signs the identity headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureVersion {
+    /// Method, path and identity only: a leaked set of headers can be replayed
+    /// with any body. Deprecated; verifiable for one release.
+    V1,
+    /// [`canonical_string_v2`]: also the body's digest, its content type, the
+    /// session and a unique request id the origin refuses to see twice.
+    #[default]
+    V2,
 }
 
 /// Which decisions the gateway writes a log line for.
@@ -71,12 +91,14 @@ impl Default for GatewaySettings {
             jwks_min_ttl_seconds: 60,
             jwks_max_ttl_seconds: 86_400,
             decision_log: DecisionLog::All,
+            identity_signature: SignatureVersion::V2,
+            trust_forwarded_headers: false,
         }
     }
 }
 
 /// The names of the gateway-only fields in `MCP_AUTH`.
-pub const GATEWAY_FIELDS: [&str; 9] = [
+pub const GATEWAY_FIELDS: [&str; 11] = [
     "forwardToken",
     "allowedOrigins",
     "upstreamTimeoutMs",
@@ -86,6 +108,8 @@ pub const GATEWAY_FIELDS: [&str; 9] = [
     "jwksMinTtlSeconds",
     "jwksMaxTtlSeconds",
     "decisionLog",
+    "identitySignature",
+    "trustForwardedHeaders",
 ];
 
 /// Splits the `MCP_AUTH` object into the validation policy and the gateway
@@ -147,21 +171,28 @@ pub const SCOPES: &str = "X-MCP-Auth-Scopes";
 pub const ISSUER: &str = "X-MCP-Auth-Issuer";
 /// Unix seconds when the gateway signed the headers.
 pub const TIMESTAMP: &str = "X-MCP-Auth-Timestamp";
-/// `v1=<hex HMAC-SHA256>` over [`canonical_string`].
+/// `v2=<hex HMAC-SHA256>` over [`canonical_string_v2`] (or `v1=` over [`canonical_string`]).
 pub const SIGNATURE: &str = "X-MCP-Auth-Signature";
+/// A unique id for this forwarded request (v2): the origin refuses an id it has seen within the timestamp window.
+pub const REQUEST_ID: &str = "X-MCP-Auth-Request-Id";
 
 /// The lower-case prefix of every identity header: a client can never set
 /// one on the way to the origin, whatever follows it (the Worker drops every
 /// incoming header that starts with it).
 pub const IDENTITY_PREFIX: &str = "x-mcp-auth-";
 
-/// Header values keep visible ASCII and space; anything else (and `%`) is
-/// percent-encoded, so a claim can never inject a header line or make the
-/// canonical string ambiguous.
+/// Header values keep visible ASCII and inner spaces; anything else (and
+/// `%`) is percent-encoded, so a claim can never inject a header line or
+/// make the canonical string ambiguous. A space at either end is encoded
+/// too: HTTP drops whitespace around a field value (RFC 9110 §5.5), so
+/// `" bob "` would reach the origin as `bob`, a different user, and fail
+/// the signature the gateway computed over what it sent.
 pub fn header_value(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if (0x20..0x7f).contains(&b) && b != b'%' {
+    let last = raw.len().saturating_sub(1);
+    for (i, b) in raw.bytes().enumerate() {
+        let edge_space = b == b' ' && (i == 0 || i == last);
+        if (0x20..0x7f).contains(&b) && b != b'%' && !edge_space {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -192,17 +223,80 @@ pub fn canonical_string(timestamp: u64, method: &str, path_and_query: &str, iden
     s
 }
 
-/// `v1=<hex HMAC-SHA256(secret, canonical string)>`.
+/// What a v2 signature binds besides the identity: the request exactly as
+/// the origin receives it.
+#[derive(Clone, Copy, Debug)]
+pub struct SignedRequest<'a> {
+    /// Unix seconds when the gateway signed.
+    pub timestamp: u64,
+    /// [`REQUEST_ID`]'s value.
+    pub request_id: &'a str,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// Path and query as the origin receives them.
+    pub path_and_query: &'a str,
+    /// The forwarded `Content-Type` (`""` without a body).
+    pub content_type: &'a str,
+    /// The forwarded body (empty without one).
+    pub body: &'a [u8],
+    /// The `Mcp-Session-Id` header the origin receives (`""` without one).
+    pub session_id: &'a str,
+}
+
+/// The v2 canonical string, lines joined by `\n` (which no encoded value
+/// contains): `v2`, timestamp, request id, method (upper case), path and
+/// query, content type, session id (each [`header_value`]-encoded), the
+/// lower-case hex SHA-256 of the body, then the four identity values.
+/// A leaked set of signed headers is then good for this one request only.
+pub fn canonical_string_v2(request: &SignedRequest<'_>, identity: &[(&'static str, String)]) -> String {
+    let digest = hex(&Sha256::digest(request.body));
+    let mut s = format!(
+        "v2\n{}\n{}\n{}\n{}\n{}\n{}\n{digest}",
+        request.timestamp,
+        header_value(request.request_id),
+        request.method.to_ascii_uppercase(),
+        header_value(request.path_and_query),
+        header_value(request.content_type),
+        header_value(request.session_id),
+    );
+    for (_, value) in identity {
+        s.push('\n');
+        s.push_str(value);
+    }
+    s
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `<version>=<hex HMAC-SHA256(secret, canonical string)>`, the version
+/// being the canonical string's first line (`v1` or `v2`).
 pub fn sign(secret: &[u8], canonical: &str) -> String {
     // HMAC takes keys of any length, so this never fails; an empty tag would fail at the origin.
     let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret) else { return String::new() };
     mac.update(canonical.as_bytes());
-    let tag = mac.finalize().into_bytes();
-    let mut out = String::from("v1=");
-    for b in tag {
-        out.push_str(&format!("{b:02x}"));
+    let version = canonical.split('\n').next().unwrap_or("v1");
+    format!("{version}={}", hex(&mac.finalize().into_bytes()))
+}
+
+/// Request fields the gateway never forwards, lower case: a client cannot
+/// claim to be someone (`X-MCP-Auth-*`) or somewhere (`Forwarded`,
+/// `X-Forwarded-*`, `X-Real-IP`: RFC 7239 §8.1, the gateway cannot vouch
+/// for what the client wrote) on the way to the origin.
+pub fn dropped_prefixes(trust_forwarded: bool) -> &'static [&'static str] {
+    if trust_forwarded {
+        &[IDENTITY_PREFIX]
+    } else {
+        &[IDENTITY_PREFIX, "x-forwarded-", "forwarded", "x-real-ip"]
     }
-    out
+}
+
+/// The name a field has for origins that read `_` as `-` (CGI, WSGI and
+/// Rack turn both into `HTTP_X_MCP_AUTH_SUBJECT`), lower case: drop lists
+/// compare this, so `X_MCP_Auth_Subject` is dropped like `X-MCP-Auth-Subject`.
+pub fn cgi_name(name: &str) -> String {
+    name.bytes().map(|b| if b == b'_' { '-' } else { b.to_ascii_lowercase() as char }).collect()
 }
 
 /// The header names a `Connection` field lists as connection options (RFC
@@ -278,6 +372,15 @@ mod tests {
         assert_eq!(s.decision_log, DecisionLog::Refusals);
         let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"decisionLog":"some"})).unwrap_err();
         assert_eq!(e.field, "decisionLog");
+        assert_eq!(s.identity_signature, SignatureVersion::V2);
+        assert!(!s.trust_forwarded_headers);
+        let (_, s) = split_config(
+            json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"identitySignature":"v1","trustForwardedHeaders":true}),
+        )
+        .unwrap();
+        assert_eq!((s.identity_signature, s.trust_forwarded_headers), (SignatureVersion::V1, true));
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"identitySignature":"v3"})).unwrap_err();
+        assert_eq!(e.field, "identitySignature");
     }
 
     #[test]
@@ -320,5 +423,61 @@ mod tests {
         let mut changed = id.clone();
         changed[2].1 = "a b c".into();
         assert_ne!(base, sign(b"secret", &canonical_string(100, "POST", "/mcp", &changed)));
+        assert!(base.starts_with("v1="));
+    }
+
+    #[test]
+    fn values_travel_unchanged_even_with_spaces_at_the_ends() {
+        assert_eq!(header_value(" bob "), "%20bob%20");
+        assert_eq!(header_value("dr alice"), "dr alice");
+        assert_eq!(header_value(" "), "%20");
+        assert_eq!(header_value(""), "");
+    }
+
+    #[test]
+    fn v2_binds_the_body_content_type_session_and_request_id() {
+        let id = vec![(SUBJECT, "bob".to_owned()), (CLIENT_ID, "c".to_owned()), (SCOPES, "a b".to_owned()), (ISSUER, "https://i".to_owned())];
+        let request = SignedRequest {
+            timestamp: 100,
+            request_id: "5f0c",
+            method: "post",
+            path_and_query: "/mcp?x=1",
+            content_type: "application/json",
+            body: b"{}",
+            session_id: "s-1",
+        };
+        let canonical = canonical_string_v2(&request, &id);
+        assert_eq!(
+            canonical,
+            "v2\n100\n5f0c\nPOST\n/mcp?x=1\napplication/json\ns-1\n44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\nbob\nc\na b\nhttps://i"
+        );
+        let base = sign(b"secret", &canonical);
+        assert!(base.starts_with("v2=") && base.len() == 3 + 64);
+        let changes: [&dyn Fn(&mut SignedRequest<'_>); 6] = [
+            &|r| r.body = b"{ }",
+            &|r| r.content_type = "application/json; charset=utf-7",
+            &|r| r.request_id = "5f0d",
+            &|r| r.session_id = "s-2",
+            &|r| r.path_and_query = "/mcp",
+            &|r| r.timestamp = 101,
+        ];
+        for change in changes {
+            let mut other = request;
+            change(&mut other);
+            assert_ne!(sign(b"secret", &canonical_string_v2(&other, &id)), base);
+        }
+    }
+
+    #[test]
+    fn dropped_fields_cover_every_spelling() {
+        assert_eq!(cgi_name("X_MCP_Auth_Subject"), "x-mcp-auth-subject");
+        assert_eq!(cgi_name("X-Forwarded_For"), "x-forwarded-for");
+        let dropped = |name: &str, trust: bool| dropped_prefixes(trust).iter().any(|p| cgi_name(name).starts_with(p));
+        for name in ["X-MCP-Auth-Subject", "x_mcp_auth_scopes", "X-Forwarded-For", "X_Forwarded_Host", "Forwarded", "X-Real-IP"] {
+            assert!(dropped(name, false), "{name}");
+        }
+        assert!(dropped("X_MCP_AUTH_ROLE", true));
+        assert!(!dropped("X-Forwarded-For", true));
+        assert!(!dropped("Mcp-Session-Id", false));
     }
 }

@@ -32,6 +32,7 @@ pub mod bearer;
 pub mod challenge;
 mod claims;
 pub mod config;
+pub mod content;
 pub mod crypto;
 pub mod error;
 pub mod gateway;
@@ -45,6 +46,7 @@ pub mod mcp;
 pub mod metadata;
 #[cfg(feature = "wasm")]
 mod node_crypto;
+pub mod resource_uri;
 pub mod scope;
 mod token_cache;
 mod uri;

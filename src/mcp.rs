@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::config::Policy;
 use crate::error::AuthError;
 use crate::json;
+use crate::resource_uri;
 use crate::scope;
 
 /// One operation named by a JSON-RPC message.
@@ -15,12 +16,40 @@ pub enum Operation {
     Tool(String),
     /// `prompts/get` of the named prompt.
     Prompt(String),
-    /// `resources/read` of the given URI.
+    /// `resources/read` of a resource, by its URI's comparison key
+    /// ([`resource_uri::key`](crate::resource_uri::key)).
     Resource(String),
     /// Any other request or notification, by method.
     Method(String),
     /// A JSON-RPC response the client sends back (e.g. to sampling): names nothing.
     Response,
+}
+
+impl Operation {
+    /// What kind of operation this is, and what it names.
+    pub fn parts(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Operation::Tool(name) => ("tool", Some(name)),
+            Operation::Prompt(name) => ("prompt", Some(name)),
+            Operation::Resource(key) => ("resource", Some(key)),
+            Operation::Method(method) => ("method", Some(method)),
+            Operation::Response => ("response", None),
+        }
+    }
+}
+
+/// `{"kind":"tool","name":"get_pet_profile"}`, `{"kind":"resource","name":"vet://records/rex"}`, `{"kind":"response"}`.
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (kind, name) = self.parts();
+        let mut map = serializer.serialize_map(Some(1 + usize::from(name.is_some())))?;
+        map.serialize_entry("kind", kind)?;
+        if let Some(name) = name {
+            map.serialize_entry("name", name)?;
+        }
+        map.end()
+    }
 }
 
 /// Protocol methods every session uses to start, stay alive and discover what
@@ -47,20 +76,28 @@ fn operation(message: &Value) -> Result<Operation, AuthError> {
     if m.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Err(AuthError::InvalidMcpRequest);
     }
-    let name_param = |key: &str| -> Result<String, AuthError> {
-        m.get("params").and_then(|p| p.get(key)).and_then(Value::as_str).map(str::to_owned).ok_or(AuthError::InvalidMcpRequest)
-    };
+    let param = |key: &str| m.get("params").and_then(|p| p.get(key)).and_then(Value::as_str).ok_or(AuthError::InvalidMcpRequest);
+    let name = |key: &str| param(key).and_then(|n| if is_exact_name(n) { Ok(n.to_owned()) } else { Err(AuthError::InvalidMcpRequest) });
     match m.get("method") {
         Some(Value::String(method)) => Ok(match method.as_str() {
-            "tools/call" => Operation::Tool(name_param("name")?),
-            "prompts/get" => Operation::Prompt(name_param("name")?),
-            "resources/read" => Operation::Resource(name_param("uri")?),
+            "tools/call" => Operation::Tool(name("name")?),
+            "prompts/get" => Operation::Prompt(name("name")?),
+            "resources/read" => Operation::Resource(resource_uri::key(param("uri")?).ok_or(AuthError::InvalidMcpRequest)?),
             other => Operation::Method(other.to_owned()),
         }),
         Some(_) => Err(AuthError::InvalidMcpRequest),
         None if m.contains_key("id") && (m.contains_key("result") || m.contains_key("error")) => Ok(Operation::Response),
         None => Err(AuthError::InvalidMcpRequest),
     }
+}
+
+/// True if a tool or prompt name means the same to every reader: not empty,
+/// no surrounding whitespace and no control characters anywhere. Names are
+/// then compared byte for byte; a server that trims, or a log that shows
+/// `get_pet_profile` for `get_pet_profile\u{0}`, cannot disagree with the
+/// policy about which name was meant.
+pub fn is_exact_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with(char::is_whitespace) && !name.ends_with(char::is_whitespace) && !name.chars().any(char::is_control)
 }
 
 /// Every scope the request needs: `requiredScopes`, then each operation's
@@ -97,7 +134,7 @@ mod tests {
     fn reads_operations() {
         let body = br#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}},
             {"jsonrpc":"2.0","method":"notifications/initialized"},
-            {"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"pets://1"}},
+            {"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"PETS://1/./a"}},
             {"jsonrpc":"2.0","id":3,"method":"prompts/get","params":{"name":"triage"}},
             {"jsonrpc":"2.0","id":"s1","result":{}}]"#;
         assert_eq!(
@@ -105,7 +142,7 @@ mod tests {
             [
                 Operation::Tool("get_pet_profile".into()),
                 Operation::Method("notifications/initialized".into()),
-                Operation::Resource("pets://1".into()),
+                Operation::Resource("pets://1/a".into()),
                 Operation::Prompt("triage".into()),
                 Operation::Response,
             ]
@@ -124,6 +161,13 @@ mod tests {
             b"not json",
             b"[{\"jsonrpc\":\"2.0\",\"method\":\"a\"},2]",
             br#"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"a","name":"b"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":" get_pet_profile"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile\n"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"tri\u0000age"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":""}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get\u00a0"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"records/rex"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"vet:a/../b"}}"#,
         ] {
             assert_eq!(inspect(bad, 1 << 20), Err(AuthError::InvalidMcpRequest), "{}", String::from_utf8_lossy(bad));
         }

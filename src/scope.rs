@@ -22,16 +22,26 @@ pub(crate) fn insert(set: &mut Vec<String>, scope: &str) {
 /// The token's scopes: the union of the configured scope claims, each a
 /// space-delimited string (RFC 9068 §2.2.3, RFC 8693 §4.2) or an array of
 /// strings (the `scp` convention). A scope claim of any other type is refused.
+///
+/// Only RFC 6749 §3.3 scope tokens are granted; any other element (an array
+/// member `"x pet-profile:write"`, a tab, a quote, non-ASCII) is dropped.
+/// Granting it would hand the origin, which reads the space-separated
+/// `X-MCP-Auth-Scopes` header, scopes the gateway never decided on.
 pub fn granted(claims: &Map<String, Value>, scope_claims: &[String]) -> Result<Vec<String>, AuthError> {
     let mut out = Vec::new();
+    let mut grant = |s: &str| {
+        if is_scope_token(s) {
+            insert(&mut out, s);
+        }
+    };
     for name in scope_claims {
         match claims.get(name) {
             None => {}
-            Some(Value::String(s)) => s.split(' ').filter(|t| !t.is_empty()).for_each(|t| insert(&mut out, t)),
+            Some(Value::String(s)) => s.split(' ').for_each(&mut grant),
             Some(Value::Array(items)) => {
                 for item in items {
                     match item {
-                        Value::String(s) => insert(&mut out, s),
+                        Value::String(s) => grant(s),
                         _ => return Err(AuthError::ClaimInvalid { claim: name.clone() }),
                     }
                 }
@@ -70,6 +80,13 @@ mod tests {
         assert!(granted(bad.as_object().unwrap(), &names).is_err());
         let bad = json!({"scope": 7});
         assert!(granted(bad.as_object().unwrap(), &names).is_err());
+    }
+
+    #[test]
+    fn only_scope_tokens_are_granted() {
+        let names = vec!["scope".to_owned(), "scp".to_owned()];
+        let claims = json!({"scp": ["mcp:access", "x pet-profile:write", "a\tb", "q\"", "é", ""], "scope": "read\twrite ok"});
+        assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["ok", "mcp:access"]);
     }
 
     #[test]

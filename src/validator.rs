@@ -12,6 +12,7 @@ use crate::bearer;
 use crate::challenge::challenge;
 use crate::claims;
 use crate::config::Policy;
+use crate::content;
 use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
 use crate::error::AuthError;
 use crate::jwa::Algorithm;
@@ -166,6 +167,14 @@ impl<V: SignatureVerifier> Validator<V> {
         body.map_or(Ok(Vec::new()), |b| mcp::inspect(b, self.policy.max_body_bytes))
     }
 
+    /// The operations of an HTTP request body, given its `Content-Type` and
+    /// `Content-Encoding` field values: refused with `415` unless the body has
+    /// exactly one reading ([`content::check_json_body`]), else [`inspect`](Self::inspect).
+    pub fn inspect_http(&self, content_type: Option<&str>, content_encoding: Option<&str>, body: &[u8]) -> Result<Vec<mcp::Operation>, AuthError> {
+        content::check_json_body(content_type, content_encoding)?;
+        self.inspect(Some(body))
+    }
+
     /// [`verify`](Self::verify) for a caller that already has the body's
     /// operations from [`inspect`](Self::inspect) (the Worker logs the tool
     /// named and may verify twice around a key refetch): the body is parsed once.
@@ -300,6 +309,14 @@ impl<V: SignatureVerifier> Validator<V> {
     /// True if a key set is loaded for `issuer`.
     pub fn has_jwks(&self, issuer: &str) -> bool {
         self.key_sets.contains_key(issuer)
+    }
+
+    /// The refusal for a request whose `Authorization` carries no bearer
+    /// token at all, or a malformed one (RFC 6750 §3.1), decided from the
+    /// header alone: a host answers it before reading the body, so a request
+    /// without credentials costs no body read. `None` when a token is present.
+    pub fn refuse_credentials(&self, authorization: Option<&str>) -> Option<Refusal> {
+        bearer::extract(authorization).err().map(|e| self.refuse(e))
     }
 
     /// The refusal for a condition found outside the core (keys unavailable,

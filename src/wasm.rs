@@ -9,9 +9,10 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use crate::mcp::Operation;
 use crate::node_crypto::{NodeBackend, NodeCrypto};
 use crate::webcrypto::WebCrypto;
-use crate::{crypto, AuthInfo, Policy, Refusal, Validator};
+use crate::{crypto, AuthError, AuthInfo, Policy, Refusal, Validator};
 
 fn config_error(e: crate::ConfigError) -> JsValue {
     JsValue::from_str(&serde_json::json!({ "field": e.field, "message": e.to_string() }).to_string())
@@ -93,23 +94,49 @@ impl WasmValidator {
         self.inner().issuer_for(Some(authorization)).map(str::to_owned)
     }
 
+    /// The operations `body` names. With `http` (`[Content-Type,
+    /// Content-Encoding]`, `""` for an absent field), the body arrived over
+    /// HTTP and is first held to the one-meaning rule ([`crate::content`]);
+    /// with `http` and no body, only the two fields are checked (a host that
+    /// refuses to read a body whose reading would be ambiguous).
+    fn operations(&self, body: Option<&[u8]>, http: Option<Vec<String>>) -> Result<Vec<Operation>, AuthError> {
+        let Some(fields) = http else { return self.inner().inspect(body) };
+        let field = |i: usize| fields.get(i).map(String::as_str).filter(|v| !v.is_empty());
+        match body {
+            Some(bytes) => self.inner().inspect_http(field(0), field(1), bytes),
+            None => crate::content::check_json_body(field(0), field(1)).map(|()| Vec::new()),
+        }
+    }
+
+    /// What a body asks to do, as JSON: `{"ok":true,"operations":[{kind,name}…]}`
+    /// or `{"ok":false,"status","code"}`; `http` as for [`verify`](Self::verify).
+    pub fn inspect(&self, body: Option<Vec<u8>>, http: Option<Vec<String>>) -> String {
+        match self.operations(body.as_deref(), http) {
+            Ok(operations) => serde_json::json!({ "ok": true, "operations": operations }),
+            Err(e) => serde_json::json!({ "ok": false, "status": e.status(), "code": e.code() }),
+        }
+        .to_string()
+    }
+
     /// Decides a request with the signature checked in Rust, synchronously:
     /// `{"ok":true,"authInfo":…}` or the refusal object, as JSON.
-    /// `authorization` may be the header value or a bare token; `body` the JSON-RPC body.
+    /// `authorization` may be the header value or a bare token; `body` the
+    /// JSON-RPC body; `http` as for [`verify`](Self::verify).
     #[wasm_bindgen(js_name = verifySync)]
-    pub fn verify_sync(&self, authorization: Option<String>, body: Option<String>, now: f64) -> String {
-        result_json(self.inner().verify(authorization.as_deref(), body.as_deref().map(str::as_bytes), seconds(now)))
+    pub fn verify_sync(&self, authorization: Option<String>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> String {
+        let operations = self.operations(body.as_deref(), http);
+        result_json(self.inner().verify_inspected(authorization.as_deref(), &operations, seconds(now)))
     }
 
     /// Decides a request with the signature checked by the chosen backend.
     /// Returns the JSON text at once when no asynchronous check is needed (a
     /// refusal, a remembered token, or the Node backend), else a Promise of it.
-    pub fn verify(&self, authorization: Option<String>, body: Option<String>, now: f64) -> JsValue {
+    /// With `http` (`[Content-Type, Content-Encoding]`), the body came over
+    /// HTTP and must have exactly one reading, as in the Worker.
+    pub fn verify(&self, authorization: Option<String>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> JsValue {
         let now = seconds(now);
-        let decision = {
-            let v = self.inner();
-            v.begin(authorization.as_deref(), &v.inspect(body.as_deref().map(str::as_bytes)), now)
-        };
+        let operations = self.operations(body.as_deref(), http);
+        let decision = self.inner().begin(authorization.as_deref(), &operations, now);
         let pending = match decision {
             crate::Decision::Done(result) => return JsValue::from_str(&result_json(result)),
             crate::Decision::Pending(p) => p,
@@ -125,9 +152,16 @@ impl WasmValidator {
     /// True if `authorization` is a remembered token still accepted for this
     /// body at `now` (the wrapper then reuses the `AuthInfo` it already holds).
     #[wasm_bindgen(js_name = stillAccepted)]
-    pub fn still_accepted(&self, authorization: &str, body: Option<String>, now: f64) -> bool {
-        let v = self.inner();
-        v.still_accepted(Some(authorization), &v.inspect(body.as_deref().map(str::as_bytes)), seconds(now))
+    pub fn still_accepted(&self, authorization: &str, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> bool {
+        let operations = self.operations(body.as_deref(), http);
+        self.inner().still_accepted(Some(authorization), &operations, seconds(now))
+    }
+
+    /// The refusal (JSON) for an `Authorization` value without a usable bearer
+    /// token, decided before any body is read; `undefined` when a token is present.
+    #[wasm_bindgen(js_name = credentialsRefusal)]
+    pub fn credentials_refusal(&self, authorization: Option<String>) -> Option<String> {
+        self.inner().refuse_credentials(authorization.as_deref()).map(|r| r.to_json().to_string())
     }
 
     /// Signature checks so far, by backend: `[webcrypto, node, rust]`.
@@ -197,6 +231,13 @@ fn detached(alg: &str, jwk: &str, signature_b64url: &str) -> Result<(crate::Algo
         return Err("invalid");
     }
     Ok((alg, key, signature))
+}
+
+/// The comparison key of an MCP resource URI ([`crate::resource_uri::key`]),
+/// or `undefined` if the URI is refused.
+#[wasm_bindgen(js_name = resourceKey)]
+pub fn resource_key(uri: &str) -> Option<String> {
+    crate::resource_uri::key(uri)
 }
 
 /// Verifies a detached JWS signature against one JWK (JSON text) in Rust:

@@ -60,6 +60,11 @@ fn every_token_vector_gives_the_same_decision_through_the_cli() {
             if let Some(body) = case.get("body").and_then(Value::as_str) {
                 args.extend(["--body".into(), write(&dir, "body.json", body)]);
             }
+            // An HTTP body: its Content-Type and Content-Encoding (absent: an empty value).
+            if let Some(content_type) = case.get("contentType") {
+                args.extend(["--content-type".into(), content_type.as_str().unwrap_or("").to_owned()]);
+                args.extend(["--content-encoding".into(), case["contentEncoding"].as_str().unwrap_or("").to_owned()]);
+            }
             let token = case["authorization"].as_str().unwrap_or("");
             // Alternate between the argument and standard input (with a trailing CRLF).
             let stdin = if n % 2 == 0 {

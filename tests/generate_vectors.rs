@@ -844,6 +844,80 @@ fn requests(k: &Keys) -> File {
         c["config"] = "deny".into();
         c["body"] = body.to_string().into();
     }
+    // One meaning for a body (RFC 9110 §8.3, §8.4; RFC 8259 §8.1): the HTTP
+    // body's media type and coding, given as the cases' `contentType` and
+    // `contentEncoding` (null: the field is absent).
+    let http_case = |f: &mut File, what: &str, tok: Option<&String>, content_type: Option<&str>, content_encoding: Option<&str>, expect: Value| {
+        let c = f.case(what, "RFC 9110 §8.3, §8.4, §15.5.16; RFC 8259 §8.1", tok.cloned(), expect);
+        c["body"] = tool_call("get_pet_profile").to_string().into();
+        c["contentType"] = content_type.into();
+        c["contentEncoding"] = content_encoding.into();
+    };
+    http_case(&mut f, "an HTTP body of application/json", Some(&read), Some("application/json"), None, ok(READ));
+    http_case(&mut f, "an HTTP body with charset=UTF-8", Some(&read), Some("Application/JSON; charset=\"UTF-8\""), Some("identity"), ok(READ));
+    for media in ["application/json; charset=utf-7", "application/json; charset=utf-16le", "text/plain", "application/json; profile=x"] {
+        http_case(&mut f, &format!("an HTTP body of {media}"), Some(&read), Some(media), None, refused(415, Some("invalid_request"), "ERR_MCP_CONTENT_TYPE"));
+    }
+    http_case(&mut f, "an HTTP body without Content-Type", Some(&read), None, None, refused(415, Some("invalid_request"), "ERR_MCP_CONTENT_TYPE"));
+    http_case(
+        &mut f,
+        "a gzip-encoded HTTP body",
+        Some(&read),
+        Some("application/json"),
+        Some("gzip"),
+        refused(415, Some("invalid_request"), "ERR_MCP_CONTENT_ENCODING"),
+    );
+    http_case(
+        &mut f,
+        "a UTF-7 body without a token is still a 401",
+        None,
+        Some("application/json; charset=utf-7"),
+        None,
+        refused(401, None, "ERR_NO_BEARER_TOKEN"),
+    );
+
+    // Exact names and canonical resource URIs.
+    for (what, body) in [
+        ("a tool name with a leading space", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":" update_pet_profile"}}"#),
+        ("a tool name with a trailing newline", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"update_pet_profile\n"}}"#),
+        ("a prompt name with a NUL", r#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"triage\u0000"}}"#),
+        ("a resource URI that is not a URL", r#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"records/rex"}}"#),
+    ] {
+        let c =
+            f.case(what, "exact operation names (parser differentials)", Some(read.clone()), refused(400, Some("invalid_request"), "ERR_MCP_REQUEST_INVALID"));
+        c["body"] = body.into();
+    }
+    f.configs.insert("records".into(), with(default_config(), json!({"resources": {"vet://records/rex": ["records:read"]}})));
+    for spelling in [
+        "vet://records/rex",
+        "VET://records/rex",
+        "vet://records/./rex",
+        "vet://records/x/../rex",
+        "vet://records/%2E/rex",
+        " vet://records/rex\n",
+        "vet://records/%72ex#f",
+    ] {
+        let mut e = refused(403, Some("insufficient_scope"), "ERR_INSUFFICIENT_SCOPE");
+        e["scope"] = "mcp:access records:read".into();
+        let c = f.case(
+            &format!("resources/read of {spelling:?} needs the resource's scope"),
+            "WHATWG URL Standard (as MCP SDKs look resources up)",
+            Some(read.clone()),
+            e,
+        );
+        c["config"] = "records".into();
+        c["body"] = json!({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri": spelling}}).to_string().into();
+    }
+    let c = f.case("resources/read of another resource needs only the base scopes", "WHATWG URL Standard", Some(read.clone()), ok(READ));
+    c["config"] = "records".into();
+    c["body"] = json!({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri": "vet://records/tom"}}).to_string().into();
+
+    // Only scope tokens are granted (RFC 6749 §3.3).
+    let spaced = token(&k.p256, "ES256", json!({"scope": null, "scp": ["mcp:access", "pet-profile:read", "x pet-profile:write"]}));
+    scope_case(&mut f, "an scp element holding a space grants nothing", &spaced, Some(tool_call("update_pet_profile")), "mcp:access pet-profile:write");
+    let c = f.case("scopes that are not scope tokens are dropped", "RFC 6749 §3.3", Some(spaced), ok(READ));
+    c["body"] = tool_call("get_pet_profile").to_string().into();
+
     f.configs.insert("small body".into(), with(default_config(), json!({"maxBodyBytes": 64})));
     let c = f.case("body over maxBodyBytes", "maxBodyBytes", Some(read.clone()), refused(413, Some("invalid_request"), "ERR_MCP_BODY_TOO_LARGE"));
     c["config"] = "small body".into();

@@ -46,7 +46,15 @@ fn run_case(file: &Value, case: &Value) -> Vec<String> {
     let body = case.get("body").and_then(Value::as_str).map(str::as_bytes);
     let now = case["now"].as_u64().unwrap();
     let expect = &case["expect"];
-    match (validator.verify(authorization, body, now), expect["ok"].as_bool().unwrap()) {
+    // A case with `contentType` is an HTTP body with those header values.
+    let decision = match (case.get("contentType"), body) {
+        (Some(content_type), Some(bytes)) => {
+            let operations = validator.inspect_http(content_type.as_str(), case["contentEncoding"].as_str(), bytes);
+            validator.verify_inspected(authorization, &operations, now)
+        }
+        _ => validator.verify(authorization, body, now),
+    };
+    match (decision, expect["ok"].as_bool().unwrap()) {
         (Ok(info), true) => {
             if let Some(scopes) = expect.get("scopes") {
                 let want: Vec<String> = serde_json::from_value(scopes.clone()).unwrap();

@@ -1,15 +1,24 @@
-//! JSON-RPC inspection and the scopes it implies.
+//! JSON-RPC inspection and the scopes it implies; the media-type rule and
+//! resource URI keys on the same bytes read as text.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use mcp_edge_auth::{mcp, Policy};
+use mcp_edge_auth::{content, mcp, resource_uri, Policy};
 
 fuzz_target!(|data: &[u8]| {
     static P: OnceLock<Policy> = OnceLock::new();
     let policy = P.get_or_init(|| Policy::from_json(include_str!("../seeds/config.json")).expect("seed config"));
     if let Ok(ops) = mcp::inspect(data, 1 << 20) {
         let _ = mcp::needed_scopes(policy, &ops);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Some(key) = resource_uri::key(text) {
+            // A key is its own key: comparing in this form is stable.
+            assert_eq!(resource_uri::key(&key).as_deref(), Some(key.as_str()), "{text:?}");
+        }
+        let (content_type, content_encoding) = text.split_once('\n').unwrap_or((text, ""));
+        let _ = content::check_json_body(Some(content_type), Some(content_encoding));
     }
 });

@@ -1,7 +1,8 @@
 import { brand, McpEdgeAuthError } from './errors.js';
 import { KeysUnavailable, RemoteKeys, type KeyFetchOptions } from './jwks.js';
+import { readAtMost } from './stream.js';
 import type { AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
-import { createValidatorSync, type Validator, type ValidatorOptions } from './validator.js';
+import { createValidatorSync, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
 
 /** `createAuth` options: the shared config plus how keys are fetched and cached. */
 export type AuthOptions = McpAuthConfig & KeyFetchOptions & ValidatorOptions;
@@ -52,8 +53,13 @@ export interface Auth {
   metadataResponse(request: Request): Response | null;
   /** Express middleware: sets `req.auth`, or answers exactly like `authenticate()`. */
   express(): (req: ExpressRequest, res: ExpressResponse, next: Next) => void;
-  /** Decides from a header value and body text (the routine the others share). */
-  decide(authorization: string | null | undefined, body?: string): Promise<VerifyResult>;
+  /** Decides from a header value and body (the routine the others share); `http` as for `Validator.verify`. */
+  decide(authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult>;
+}
+
+/** A header as one value (Node gives repeated ones as an array; joined as RFC 9110 §5.3 combines them). */
+function single(value: string | string[] | undefined): string | null {
+  return Array.isArray(value) ? value.join(', ') : (value ?? null);
 }
 
 function refusalBody(r: Refusal): string {
@@ -106,7 +112,7 @@ export function createAuth(options: AuthOptions): Auth {
   const paths = metadataPaths(validator);
   const maxBody = validator.policy.maxBodyBytes;
 
-  async function decide(authorization: string | null | undefined, body?: string): Promise<VerifyResult> {
+  async function decide(authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult> {
     const issuer = authorization ? validator.issuerFor(authorization) : null;
     if (issuer) {
       try {
@@ -116,23 +122,15 @@ export function createAuth(options: AuthOptions): Auth {
         throw e;
       }
     }
-    let result = await validator.verify(authorization, { body });
+    let result = await validator.verify(authorization, { body, http });
     if (!result.ok && result.code === 'ERR_JWKS_NO_MATCHING_KEY' && issuer && (await keys.refreshForUnknownKey(issuer))) {
-      result = await validator.verify(authorization, { body });
+      result = await validator.verify(authorization, { body, http });
     }
     return result;
   }
 
   function respond(r: Refusal): Response {
     return new Response(refusalBody(r), { status: r.status, headers: refusalHeaders(r) });
-  }
-
-  async function readBody(request: Request): Promise<string | Refusal | undefined> {
-    if (request.method !== 'POST' || !request.body) return undefined;
-    const tooLarge = validator.refusal('ERR_MCP_BODY_TOO_LARGE');
-    if (Number(request.headers.get('content-length')) > maxBody) return tooLarge;
-    const text = await request.clone().text();
-    return new TextEncoder().encode(text).byteLength > maxBody ? tooLarge : text;
   }
 
   return {
@@ -144,9 +142,23 @@ export function createAuth(options: AuthOptions): Auth {
       throw toError(r);
     },
     async authenticate(request) {
-      const body = await readBody(request);
-      if (typeof body === 'object') return { response: respond(body) };
-      const r = await decide(request.headers.get('authorization'), body);
+      const authorization = request.headers.get('authorization');
+      // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
+      const unauthenticated = validator.credentials(authorization);
+      if (unauthenticated) return { response: respond(unauthenticated) };
+      if (request.method !== 'POST') {
+        const r = await decide(authorization);
+        return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
+      }
+      // The body has one meaning or is refused unread (the core's rule, as in the Worker).
+      const http = { contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding') };
+      if (!validator.inspect(undefined, { http }).ok) {
+        const r = await decide(authorization, undefined, http);
+        return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
+      }
+      const body = await readAtMost(request.clone().body, maxBody);
+      if (body === null) return { response: respond(validator.refusal('ERR_MCP_BODY_TOO_LARGE')) };
+      const r = await decide(authorization, body, http);
       return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
     },
     metadataResponse(request) {
@@ -167,9 +179,9 @@ export function createAuth(options: AuthOptions): Auth {
           for (const [k, v] of Object.entries(refusalHeaders(r))) res.set(k, v);
           res.status(r.status).json(JSON.parse(refusalBody(r)));
         };
-        const run = (body: string | undefined) => {
-          const header = req.headers.authorization;
-          decide(Array.isArray(header) ? header.join(', ') : header, body).then((r) => {
+        const authorization = single(req.headers.authorization);
+        const run = (body: string | Uint8Array | undefined, http?: VerifyOptions['http']) => {
+          decide(authorization, body, http).then((r) => {
             if (r.ok) {
               req.auth = r.authInfo;
               next();
@@ -181,25 +193,37 @@ export function createAuth(options: AuthOptions): Auth {
           return run(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
         }
         if (req.method !== 'POST') return run(undefined);
-        // Read the body once, bounded, and leave it parsed on req.body for the handler.
+        // Not parsed yet: no credentials, no read (RFC 6750 §3.1); a body
+        // with more than one reading is refused unread; else it is read
+        // counted (413 as soon as it passes maxBodyBytes) and left parsed on
+        // req.body, from the very bytes inspected.
+        const unauthenticated = validator.credentials(authorization);
+        if (unauthenticated) return answer(unauthenticated);
+        const http = { contentType: single(req.headers['content-type']), contentEncoding: single(req.headers['content-encoding']) };
+        if (!validator.inspect(undefined, { http }).ok) return run(undefined, http);
         const chunks: Buffer[] = [];
         let size = 0;
         let done = false;
         req.on('data', (chunk: Buffer) => {
+          if (done) return;
           size += chunk.length;
-          if (size <= maxBody) chunks.push(chunk);
+          if (size > maxBody) {
+            done = true;
+            chunks.length = 0;
+            return answer(validator.refusal('ERR_MCP_BODY_TOO_LARGE'));
+          }
+          chunks.push(chunk);
         });
         req.on('end', () => {
           if (done) return;
           done = true;
-          if (size > maxBody) return answer(validator.refusal('ERR_MCP_BODY_TOO_LARGE'));
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
           try {
-            req.body = text ? JSON.parse(text) : undefined;
+            req.body = bytes.length ? JSON.parse(bytes.toString('utf8')) : undefined;
           } catch {
             // Left unparsed; the core refuses it as invalid JSON-RPC.
           }
-          run(text || undefined);
+          run(bytes, http);
         });
         req.on('error', (e: unknown) => {
           if (!done) {

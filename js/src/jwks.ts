@@ -10,6 +10,7 @@
 // context once that request has finished.
 
 import type { Validator } from './validator.js';
+import { readAtMost } from './stream.js';
 
 /** The Workers KV shape: any store with these two methods works. */
 export interface KeyCache {
@@ -237,26 +238,8 @@ export class RemoteKeys {
       await res.body?.cancel();
       throw new Error(`${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
     }
-    if (!res.body) return '';
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > MAX_DOCUMENT_BYTES) {
-        await reader.cancel();
-        throw new Error(`${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
-      }
-      chunks.push(value);
-    }
-    const all = new Uint8Array(total);
-    let offset = 0;
-    for (const c of chunks) {
-      all.set(c, offset);
-      offset += c.byteLength;
-    }
+    const all = await readAtMost(res.body, MAX_DOCUMENT_BYTES);
+    if (all === null) throw new Error(`${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
     return new TextDecoder().decode(all);
   }
 

@@ -1,14 +1,31 @@
 import { core, nodeCrypto } from './core.js';
 import { ConfigError } from './errors.js';
-import type { AuthInfo, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
+import type { AuthInfo, ErrorCode, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 
 /** Options for one verification. */
 export interface VerifyOptions {
   /** The time of the check in Unix seconds; defaults to the clock. */
   now?: number;
-  /** The JSON-RPC body (text or parsed), for per-tool, prompt and resource scopes. */
-  body?: string | object;
+  /** The JSON-RPC body (raw bytes, text, or parsed), for per-tool, prompt and resource scopes. */
+  body?: string | Uint8Array | object;
+  /**
+   * The body arrived over HTTP with these header values: it is then refused
+   * with 415 (`ERR_MCP_CONTENT_TYPE`, `ERR_MCP_CONTENT_ENCODING`) unless it is
+   * `application/json` (at most `charset=utf-8`) with no content coding, the
+   * one reading every JSON parser agrees on. Leave it out for a body your
+   * framework already parsed.
+   */
+  http?: { contentType: string | null; contentEncoding?: string | null };
 }
+
+/** One operation a JSON-RPC body names (`name` is a resource URI's comparison key for `resource`). */
+export interface Operation {
+  kind: 'tool' | 'prompt' | 'resource' | 'method' | 'response';
+  name?: string;
+}
+
+/** What `inspect` found: the operations, or why the body is refused. */
+export type Inspection = { ok: true; operations: Operation[] } | { ok: false; status: number; code: ErrorCode };
 
 /** Options for `createValidator`. */
 export interface ValidatorOptions {
@@ -48,6 +65,11 @@ export interface Validator {
   verify(tokenOrAuthorizationHeader: string | null | undefined, options?: VerifyOptions): Promise<VerifyResult>;
   /** `verify` with signatures checked by the pure-Rust backend, synchronously (slower for RSA and ECDSA). */
   verifySync(tokenOrAuthorizationHeader: string | null | undefined, options?: VerifyOptions): VerifyResult;
+  /**
+   * What a body asks to do (tools, prompts, resources, methods), exactly as
+   * `verify` reads it. With `http` and no body, only the header values are checked.
+   */
+  inspect(body: string | Uint8Array | object | undefined, options?: Pick<VerifyOptions, 'http'>): Inspection;
   /** The RFC 9728 Protected Resource Metadata document. */
   metadata(): Record<string, unknown>;
   /** How many signature checks each backend has answered (a host backend falls back to Rust per key when the host refuses one). */
@@ -58,6 +80,12 @@ export interface Validator {
   issuerFor(tokenOrAuthorizationHeader: string): string | null;
   /** True once a key set is loaded for `issuer`. */
   hasJwks(issuer: string): boolean;
+  /**
+   * The refusal for a request whose `Authorization` value carries no usable
+   * bearer token (none, another scheme, or malformed), decided from the header
+   * alone so a server can answer before reading the body; null when a token is present.
+   */
+  credentials(authorization: string | null | undefined): Refusal | null;
   /** The refusal for a condition found outside the core: keys unavailable (503, with Retry-After) or a body too large to read (413). */
   refusal(code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_MCP_BODY_TOO_LARGE', retryAfterSeconds?: number): Refusal;
 }
@@ -84,9 +112,19 @@ export function toResult(json: string): VerifyResult {
 /** As many acceptances as the core's verified-token cache holds (src/token_cache.rs). */
 const REMEMBERED = 4096;
 
-function bodyText(body: VerifyOptions['body']): string | undefined {
+const utf8 = new TextEncoder();
+
+/** The body as the bytes the core reads. */
+function bodyBytes(body: VerifyOptions['body']): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
-  return typeof body === 'string' ? body : JSON.stringify(body);
+  if (body instanceof Uint8Array) return body;
+  return utf8.encode(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** The core's `http` argument: the body's Content-Type and Content-Encoding ('' for an absent field), or none. */
+function httpFields(options: Pick<VerifyOptions, 'http'>): string[] | undefined {
+  const http = options.http;
+  return http ? [http.contentType ?? '', http.contentEncoding ?? ''] : undefined;
 }
 
 /**
@@ -131,19 +169,23 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     },
     async verify(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
-      const body = bodyText(options.body);
+      const body = bodyBytes(options.body);
+      const http = httpFields(options);
       if (input) {
         const known = accepted.get(input);
-        if (known && inner.stillAccepted(input, body, now)) return { ok: true, authInfo: { ...known } };
+        if (known && inner.stillAccepted(input, body, http, now)) return { ok: true, authInfo: { ...known } };
       }
       // A string when nothing asynchronous was needed (a refusal, a remembered token, the Node backend), else a promise.
-      const r: string | Promise<string> = inner.verify(input ?? undefined, body, now);
+      const r: string | Promise<string> = inner.verify(input ?? undefined, body, http, now);
       const result = toResult(typeof r === 'string' ? r : await r);
       return input ? remember(input, result) : result;
     },
     verifySync(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
-      return toResult(inner.verifySync(input ?? undefined, bodyText(options.body), now));
+      return toResult(inner.verifySync(input ?? undefined, bodyBytes(options.body), httpFields(options), now));
+    },
+    inspect(body, options = {}) {
+      return JSON.parse(inner.inspect(bodyBytes(body), httpFields(options)));
     },
     metadata: () => JSON.parse(inner.metadata()),
     signatureChecks() {
@@ -151,12 +193,26 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       return { webcrypto, node, rust };
     },
     issuerFor: (input) => inner.issuerFor(input) ?? null,
+    credentials(authorization) {
+      const r = inner.credentialsRefusal(authorization ?? undefined);
+      return r === undefined ? null : JSON.parse(r);
+    },
     hasJwks: (issuer) => inner.hasJwks(issuer),
     refusal(code, retryAfter) {
       const r: Refusal = JSON.parse(inner.refusal(code) ?? 'null');
       return retryAfter === undefined ? r : { ...r, retryAfter };
     },
   };
+}
+
+/**
+ * The form in which a resource URI is compared with the policy's `resources`
+ * (WHATWG URL serialization, as MCP SDKs look resources up, plus RFC 3986
+ * percent-encoding normalization, host in lower case, no fragment), or null
+ * when the URI is refused (not an absolute URL, or ambiguous).
+ */
+export function resourceKey(uri: string): string | null {
+  return core().resourceKey(uri) ?? null;
 }
 
 /** Verifies one detached JWS signature against a JWK in Rust: 'valid', 'invalid' or 'unsupported'. */

@@ -11,14 +11,18 @@ use mcp_edge_auth::{Policy, Validator};
 
 const USAGE: &str = "\
 usage:
-  mcp-edge-auth verify --config FILE --jwks [ISSUER=]FILE... [--now UNIX_SECONDS] [--body FILE] [--] TOKEN_OR_AUTHORIZATION_HEADER
+  mcp-edge-auth verify --config FILE --jwks [ISSUER=]FILE... [--now UNIX_SECONDS]
+                       [--body FILE [--content-type VALUE [--content-encoding VALUE]]] [--] TOKEN_OR_AUTHORIZATION_HEADER
   mcp-edge-auth metadata --config FILE
 
 verify prints {\"ok\":true,\"authInfo\":{...}} or {\"ok\":false,\"status\":...,\"code\":\"ERR_...\",...}
 and exits 0 (accepted), 1 (refused) or 2 (usage or config error).
 TOKEN may be '-' to read the token or the whole Authorization header value from
 standard input (one trailing line ending is removed). --jwks FILE is the key set
-of the config's only issuer; with several issuers use --jwks ISSUER=FILE, repeated.";
+of the config's only issuer; with several issuers use --jwks ISSUER=FILE, repeated.
+With --content-type, the body is an HTTP body with that Content-Type (and
+Content-Encoding), judged as the gateway does: 415 unless application/json in
+UTF-8 without a content coding (an empty value is an absent field).";
 
 /// A failure before any decision: printed to stderr, exit 2.
 struct Usage(String);
@@ -36,6 +40,8 @@ struct Args {
     jwks: Vec<String>,
     now: Option<String>,
     body: Option<String>,
+    content_type: Option<String>,
+    content_encoding: Option<String>,
     positional: Vec<String>,
 }
 
@@ -62,6 +68,8 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, Usage> {
             "--jwks" => args.jwks.push(value()?),
             "--now" => args.now = Some(value()?),
             "--body" => args.body = Some(value()?),
+            "--content-type" => args.content_type = Some(value()?),
+            "--content-encoding" => args.content_encoding = Some(value()?),
             "--help" => return Err(Usage(String::new())),
             _ => return Err(Usage(format!("unknown option {name}"))),
         }
@@ -133,9 +141,18 @@ fn verify(args: &Args) -> Result<bool, Usage> {
         None => SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| Usage("the system clock is before 1970".into()))?.as_secs(),
     };
     let body = args.body.as_deref().map(|b| read(b, "body")).transpose()?;
+    let operations = match (&body, &args.content_type) {
+        (Some(bytes), Some(content_type)) => {
+            let field = |v: &str| Some(v).filter(|v| !v.is_empty()).map(str::to_owned);
+            validator.inspect_http(field(content_type).as_deref(), args.content_encoding.as_deref().and_then(field).as_deref(), bytes)
+        }
+        (None, Some(_)) => return Err(Usage("--content-type describes a --body; give the body too".into())),
+        _ if args.content_encoding.is_some() => return Err(Usage("--content-encoding needs --content-type".into())),
+        _ => validator.inspect(body.as_deref()),
+    };
     let input = token_input(token_arg)?;
 
-    let (accepted, output) = match validator.verify(Some(&input), body.as_deref(), now) {
+    let (accepted, output) = match validator.verify_inspected(Some(&input), &operations, now) {
         Ok(info) => (true, serde_json::json!({ "ok": true, "authInfo": info })),
         Err(refusal) => (false, refusal.to_json()),
     };
@@ -148,7 +165,7 @@ fn run(argv: Vec<String>) -> Result<ExitCode, Usage> {
     match args.command.as_str() {
         "verify" => Ok(if verify(&args)? { ExitCode::SUCCESS } else { ExitCode::from(1) }),
         "metadata" => {
-            if !args.positional.is_empty() || !args.jwks.is_empty() || args.now.is_some() || args.body.is_some() {
+            if !args.positional.is_empty() || !args.jwks.is_empty() || args.now.is_some() || args.body.is_some() || args.content_type.is_some() {
                 return Err(Usage("metadata takes only --config FILE".into()));
             }
             println!("{}", load_policy(&args)?.metadata.to_json());

@@ -1,8 +1,8 @@
 // The Worker's HTTP plumbing, called from src/worker/http.rs. Every decision
 // is made in Rust (what to drop, what to add, where to send, how long to
-// wait); these functions only carry it out, each in one call from wasm
-// instead of one wasm<->JS crossing per header and per field (issue 5: the
-// gateway's per-request cost).
+// wait, how much to read); these functions only carry it out, each in one
+// call from wasm instead of one wasm<->JS crossing per header and per field
+// (the gateway's per-request cost).
 
 /** Sets each pair of a flat [name, value, name, value, ...] list on `headers`; later names replace earlier ones. */
 function setAll(headers, flat) {
@@ -16,23 +16,59 @@ export function respond(status, flat, body) {
 }
 
 /**
+ * The request's body as an ArrayBuffer, read chunk by chunk; null (and the
+ * rest of the stream cancelled) as soon as more than `maxBytes` arrived.
+ */
+export async function readBody(request, maxBytes) {
+  if (!request.body) return new ArrayBuffer(0);
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1 && chunks[0].byteOffset === 0 && chunks[0].byteLength === chunks[0].buffer.byteLength) return chunks[0].buffer;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out.buffer;
+}
+
+/** A random UUID (the platform's CSPRNG) naming one forwarded request. */
+export function requestId() {
+  return crypto.randomUUID();
+}
+
+/**
  * Sends `request` on to `target`: its method, `body` (an ArrayBuffer or
- * null), its headers minus every name in `drop` and `dropAlso` (lower case)
- * and every name starting with `dropPrefix`, plus `add` (flat list). Redirects are returned,
- * not followed. Resolves to the origin's response (when `responseAdd` is not
+ * null), its headers minus every name in the Set `drop` or in `dropAlso`
+ * and every name starting with one of `dropPrefixes` (all lower case; a
+ * name is compared with `_` read as `-`, as CGI-style origins read it),
+ * plus `add` (flat list). Redirects are returned, not followed. Resolves to the origin's response (when `responseAdd` is not
  * empty, a copy with those headers set, its body still a stream), or to the string
  * "timeout" when no response arrived within `timeoutMs` (the fetch is then
  * aborted); rejects when the origin cannot be reached. The timer stops when
  * the response starts, so a long event stream is never cut by it.
  */
-export function forward(request, target, body, drop, dropAlso, dropPrefix, add, timeoutMs, responseAdd) {
+export function forward(request, target, body, drop, dropAlso, dropPrefixes, add, timeoutMs, responseAdd) {
   // A copy made by the platform, then the deletions: cheaper than copying
   // header by header. The names are collected before any is deleted (a
   // Headers iterator walks the live list and would skip one after a deletion).
   const headers = new Headers(request.headers);
-  for (const name of drop) headers.delete(name);
-  for (const name of dropAlso) headers.delete(name);
-  for (const name of [...headers.keys()]) if (name.startsWith(dropPrefix)) headers.delete(name);
+  for (const name of [...headers.keys()]) {
+    const read = name.replaceAll('_', '-');
+    if (drop.has(read) || dropAlso.includes(read) || dropPrefixes.some((prefix) => read.startsWith(prefix))) headers.delete(name);
+  }
   setAll(headers, add);
   const controller = new AbortController();
   let timer;

@@ -30,11 +30,30 @@ extern "C" {
         body: Option<ArrayBuffer>,
         drop: &JsValue,
         drop_also: Vec<String>,
-        drop_prefix: &str,
+        drop_prefixes: &JsValue,
         add: Vec<String>,
         timeout_ms: f64,
         response_add: Vec<String>,
     ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = readBody, catch)]
+    fn read_body_js(request: &Request, max_bytes: f64) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = requestId)]
+    fn request_id_js() -> String;
+}
+
+/// The request's body, read as a counted stream: `None` as soon as more than
+/// `max_bytes` arrived (the rest is never read), whatever `Content-Length`
+/// claimed, so a hostile body costs at most `max_bytes` of memory.
+pub(super) async fn read_body(request: &Request, max_bytes: usize) -> worker::Result<Option<ArrayBuffer>> {
+    let value = JsFuture::from(read_body_js(request, max_bytes as f64)?).await?;
+    Ok(value.dyn_into::<ArrayBuffer>().ok())
+}
+
+/// A fresh request id (a random UUID from the platform's CSPRNG) for the v2 identity signature.
+pub(super) fn request_id() -> String {
+    request_id_js()
 }
 
 /// Writes `line` to the log (`console.info`: the decision log is
@@ -83,12 +102,12 @@ pub(super) enum Forwarded {
 pub(super) struct Outgoing<'a> {
     pub target: &'a str,
     pub body: Option<ArrayBuffer>,
-    /// Lower-case names never forwarded (a JS array built once per isolate).
+    /// Lower-case names never forwarded (a JS Set built once per isolate).
     pub drop: &'a JsValue,
     /// Lower-case names not forwarded this time (the `Connection` header's options).
     pub drop_also: Vec<String>,
-    /// Lower-case prefix of names never forwarded.
-    pub drop_prefix: &'a str,
+    /// Lower-case prefixes of names never forwarded (a JS array built once per isolate).
+    pub drop_prefixes: &'a JsValue,
     pub add: HeaderList,
     pub timeout_ms: u64,
     /// Set on the origin's response.
@@ -97,7 +116,7 @@ pub(super) struct Outgoing<'a> {
 
 /// Sends `incoming` on to the origin as `out` says.
 pub(super) async fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Result<Forwarded> {
-    let promise = forward(incoming, out.target, out.body, out.drop, out.drop_also, out.drop_prefix, out.add.0, out.timeout_ms as f64, out.response_add.0)?;
+    let promise = forward(incoming, out.target, out.body, out.drop, out.drop_also, out.drop_prefixes, out.add.0, out.timeout_ms as f64, out.response_add.0)?;
     Ok(match JsFuture::from(promise).await {
         Ok(value) => match value.dyn_into::<Response>() {
             Ok(response) => Forwarded::Response(response),

@@ -15,12 +15,11 @@ use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use worker::js_sys::{self, ArrayBuffer, Uint8Array};
+use worker::js_sys::{self, Uint8Array};
 use worker::web_sys::{Request, Response};
 use worker::{console_error, event, Context, Env, Result};
 
+use crate::content;
 use crate::crypto::NoSyncVerifier;
 use crate::gateway::{self, GatewaySettings};
 use crate::mcp::Operation;
@@ -43,8 +42,10 @@ pub(crate) struct Gateway {
     metadata_json: String,
     secret: Option<Vec<u8>>,
     keys: keys::KeyStore,
-    /// The request headers never forwarded (proxy.rs), as a JS array for http.js.
-    dropped_headers: js_sys::Array,
+    /// The request headers never forwarded (proxy.rs), as a JS Set for http.js.
+    dropped_headers: js_sys::Set,
+    /// Prefixes of request header names never forwarded, as a JS array for http.js.
+    dropped_prefixes: js_sys::Array,
     /// Signatures are checked by the platform's WebCrypto; keys are imported once per key-set load.
     crypto: WebCrypto,
 }
@@ -76,7 +77,20 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
     let keys = keys::KeyStore::new(validator.clone(), &settings);
     let dropped_headers = proxy::dropped_headers(settings.forward_token);
-    Ok(Gateway { validator, settings, upstream, resource_path, metadata_paths, metadata_json, secret, keys, dropped_headers, crypto: WebCrypto::default() })
+    let dropped_prefixes = gateway::dropped_prefixes(settings.trust_forwarded_headers).iter().map(|p| wasm_bindgen::JsValue::from_str(p)).collect();
+    Ok(Gateway {
+        validator,
+        settings,
+        upstream,
+        resource_path,
+        metadata_paths,
+        metadata_json,
+        secret,
+        keys,
+        dropped_headers,
+        dropped_prefixes,
+        crypto: WebCrypto::default(),
+    })
 }
 
 fn gateway(env: &Env) -> Rc<std::result::Result<Gateway, ConfigError>> {
@@ -200,26 +214,36 @@ impl Gateway {
             return json_response(404, &json!({ "error": "not_found" }), cors);
         }
 
-        // The body is read once, bounded, inspected, and forwarded unchanged.
-        let max_body = self.validator.borrow().policy().max_body_bytes;
-        let body = if method == "POST" {
-            let declared = headers.get("Content-Length")?.and_then(|l| l.parse::<usize>().ok());
-            let buffer =
-                if declared.is_some_and(|l| l > max_body) { None } else { Some(JsFuture::from(req.array_buffer()?).await?.unchecked_into::<ArrayBuffer>()) };
-            match buffer {
-                Some(b) if b.byte_length() as usize <= max_body => Some(b),
-                _ => {
-                    let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
-                    return self.refused(&refusal, None, cors, None, None, exchange);
+        // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
+        let authorization = headers.get("Authorization")?;
+        let no_credentials = self.validator.borrow().refuse_credentials(authorization.as_deref());
+        if let Some(refusal) = no_credentials {
+            return self.refused(&refusal, None, cors, None, None, exchange);
+        }
+
+        // A POST body has one meaning or is refused unread (content.rs); it
+        // is read counted, refused as soon as it passes maxBodyBytes, then
+        // inspected and forwarded byte for byte as `application/json`.
+        let mut body = None;
+        let operations = if method == "POST" {
+            let field = |name: &str| headers.get(name);
+            match content::check_json_body(field("Content-Type")?.as_deref(), field("Content-Encoding")?.as_deref()) {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let max_body = self.validator.borrow().policy().max_body_bytes;
+                    let Some(buffer) = http::read_body(&req, max_body).await? else {
+                        let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
+                        return self.refused(&refusal, None, cors, None, None, exchange);
+                    };
+                    let bytes = Uint8Array::new(&buffer).to_vec();
+                    let operations = self.validator.borrow().inspect(Some(&bytes));
+                    body = Some((buffer, bytes));
+                    operations
                 }
             }
         } else {
-            None
+            Ok(Vec::new())
         };
-        let bytes = body.as_ref().map(|b| Uint8Array::new(b).to_vec());
-        let authorization = headers.get("Authorization")?;
-        // The body is parsed once: for the decision and for the log line.
-        let operations = self.validator.borrow().inspect(bytes.as_deref());
         let tool = operation_name(&operations);
         let (outcome, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         match outcome {

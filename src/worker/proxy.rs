@@ -1,31 +1,48 @@
 //! Forwarding an authorized request to the origin MCP server.
 //!
-//! The body goes on unchanged, the response comes back as a stream
-//! (including `text/event-stream`), the client's token stays at the gateway
-//! unless `forwardToken` is set, and the verified identity travels in
-//! `X-MCP-Auth-*` headers — which a client can never set, because every
-//! incoming one is dropped first — signed when a secret is configured.
+//! The body goes on as the bytes that were inspected, labelled
+//! `application/json` with no content coding; the response comes back as a
+//! stream (including `text/event-stream`), the client's token stays at the
+//! gateway unless `forwardToken` is set, and the verified identity travels
+//! in `X-MCP-Auth-*` headers — which a client can never set, because every
+//! incoming one is dropped first, in any spelling — signed when a secret is
+//! configured, over the request as the origin receives it (v2).
 
 use serde_json::json;
-use worker::js_sys::{Array, ArrayBuffer, Date};
+use worker::js_sys::{Array, ArrayBuffer, Date, Set};
 use worker::web_sys::{Request, Response};
 
 use super::http::{self, Forwarded, HeaderList, Outgoing};
 use super::url::Url;
 use super::{json_response, Gateway};
-use crate::gateway::{self, canonical_string, identity_headers, sign};
+use crate::content::FORWARDED_CONTENT_TYPE;
+use crate::gateway::{self, canonical_string, canonical_string_v2, identity_headers, sign, SignatureVersion, SignedRequest};
 use crate::AuthInfo;
 
-/// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus ones fetch sets itself.
-const HOP_BY_HOP: [&str; 10] =
-    ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"];
+/// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus
+/// ones fetch sets itself, and `content-encoding`: a forwarded body is never
+/// encoded (content.rs), so the field could only make the origin decode it
+/// differently from what the gateway inspected.
+const HOP_BY_HOP: [&str; 11] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "content-encoding",
+];
 
-/// The lower-case names never forwarded, as the JS array http.js takes: the
+/// The lower-case names never forwarded, as the JS Set http.js takes: the
 /// hop-by-hop ones, and `authorization` unless `forwardToken` is set. Built
 /// once per isolate.
-pub(super) fn dropped_headers(forward_token: bool) -> Array {
-    let names = HOP_BY_HOP.iter().copied().chain((!forward_token).then_some("authorization"));
-    names.map(wasm_bindgen::JsValue::from_str).collect()
+pub(super) fn dropped_headers(forward_token: bool) -> Set {
+    let names: Array = HOP_BY_HOP.iter().copied().chain((!forward_token).then_some("authorization")).map(wasm_bindgen::JsValue::from_str).collect();
+    Set::new(&names)
 }
 
 /// The origin URL for a request to `path` (under the resource) with `search`
@@ -40,14 +57,15 @@ pub(super) fn target(gw: &Gateway, path: &str, search: &str) -> String {
     target
 }
 
-/// Sends the request on to `target` (from [`target`]). `cors` goes on the
-/// origin's response when `from_browser` (the request carried an Origin), and
-/// always on the gateway's own 502 and 504.
+/// Sends the request on to `target` (from [`target`]) with `body` (the
+/// buffer read and its bytes, for a POST). `cors` goes on the origin's
+/// response when `from_browser` (the request carried an Origin), and always
+/// on the gateway's own 502 and 504.
 pub(super) async fn forward(
     gw: &Gateway,
     req: &Request,
     target: &str,
-    body: Option<ArrayBuffer>,
+    body: Option<(ArrayBuffer, Vec<u8>)>,
     info: &AuthInfo,
     cors: HeaderList,
     from_browser: bool,
@@ -57,21 +75,49 @@ pub(super) async fn forward(
     for (name, value) in &identity {
         add.set(name, value.as_str());
     }
+    let (buffer, bytes) = body.unzip();
+    if buffer.is_some() {
+        add.set("Content-Type", FORWARDED_CONTENT_TYPE);
+    }
     if let Some(secret) = &gw.secret {
         let timestamp = (Date::now() / 1000.0) as u64;
         // Signed as the origin will see it: the platform's normalization of the target.
         let target_url = Url::parse(target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
         let path_and_query = format!("{}{}", target_url.pathname(), target_url.search());
+        let method = req.method();
         add.set(gateway::TIMESTAMP, timestamp.to_string());
-        add.set(gateway::SIGNATURE, sign(secret, &canonical_string(timestamp, &req.method(), &path_and_query, &identity)));
+        let signature = match gw.settings.identity_signature {
+            SignatureVersion::V1 => sign(secret, &canonical_string(timestamp, &method, &path_and_query, &identity)),
+            SignatureVersion::V2 => {
+                let request_id = http::request_id();
+                let session_id = req.headers().get("Mcp-Session-Id")?.unwrap_or_default();
+                let signed = SignedRequest {
+                    timestamp,
+                    request_id: &request_id,
+                    method: &method,
+                    path_and_query: &path_and_query,
+                    content_type: if buffer.is_some() { FORWARDED_CONTENT_TYPE } else { "" },
+                    body: bytes.as_deref().unwrap_or_default(),
+                    session_id: &session_id,
+                };
+                add.set(gateway::REQUEST_ID, request_id.as_str());
+                sign(secret, &canonical_string_v2(&signed, &identity))
+            }
+        };
+        add.set(gateway::SIGNATURE, signature);
     }
 
+    let mut drop_also = req.headers().get("Connection")?.map(|c| gateway::connection_options(&c)).unwrap_or_default();
+    if buffer.is_none() {
+        // No body goes on, so no label for one: the origin sees what was signed.
+        drop_also.push("content-type".to_owned());
+    }
     let out = Outgoing {
         target,
-        body,
+        body: buffer,
         drop: &gw.dropped_headers,
-        drop_also: req.headers().get("Connection")?.map(|c| gateway::connection_options(&c)).unwrap_or_default(),
-        drop_prefix: gateway::IDENTITY_PREFIX,
+        drop_also,
+        drop_prefixes: &gw.dropped_prefixes,
         add,
         timeout_ms: gw.settings.upstream_timeout_ms,
         // CORS headers are for browsers, which always send Origin on a

@@ -3,7 +3,7 @@
 // 127.0.0.1 that the test controls.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -125,16 +125,19 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   assert.equal(seen.headers.authorization, undefined, 'the client token never reaches the origin');
   assert.equal(seen.headers['x-mcp-auth-subject'], 'bob', 'spoofed identity headers are replaced');
   const identity = Object.keys(seen.headers).filter((k) => k.startsWith('x-mcp-auth-')).sort();
-  assert.deepEqual(identity, ['x-mcp-auth-client-id', 'x-mcp-auth-issuer', 'x-mcp-auth-scopes', 'x-mcp-auth-signature', 'x-mcp-auth-subject', 'x-mcp-auth-timestamp'], 'no other X-MCP-Auth-* header gets through');
+  assert.deepEqual(identity, ['x-mcp-auth-client-id', 'x-mcp-auth-issuer', 'x-mcp-auth-request-id', 'x-mcp-auth-scopes', 'x-mcp-auth-signature', 'x-mcp-auth-subject', 'x-mcp-auth-timestamp'], 'no other X-MCP-Auth-* header gets through');
+  assert.equal(seen.headers['content-type'], 'application/json', 'the body goes on labelled with the one media type it was read as');
   assert.equal(seen.headers['proxy-authorization'], undefined, 'hop-by-hop headers stop at the gateway');
   assert.equal(seen.headers['x-mcp-auth-scopes'], 'mcp:access pet-profile:read');
   assert.equal(seen.headers['x-mcp-auth-client-id'], 'vet-client');
   assert.equal(seen.headers['x-mcp-auth-issuer'], ISSUER);
   assert.equal(seen.headers['mcp-session-id'], 'session-1');
-  // The origin checks the signature exactly as the README documents.
+  // The origin checks the signature exactly as the README documents (v2: the body, its type, the session and a request id too).
   const h = seen.headers;
-  const canonical = ['v1', h['x-mcp-auth-timestamp'], 'POST', '/mcp?x=1', h['x-mcp-auth-subject'], h['x-mcp-auth-client-id'], h['x-mcp-auth-scopes'], h['x-mcp-auth-issuer']].join('\n');
-  assert.equal(h['x-mcp-auth-signature'], `v1=${createHmac('sha256', SECRET).update(canonical).digest('hex')}`);
+  const digest = createHash('sha256').update(seen.body).digest('hex');
+  const canonical = ['v2', h['x-mcp-auth-timestamp'], h['x-mcp-auth-request-id'], 'POST', '/mcp?x=1', 'application/json', 'session-1', digest, h['x-mcp-auth-subject'], h['x-mcp-auth-client-id'], h['x-mcp-auth-scopes'], h['x-mcp-auth-issuer']].join('\n');
+  assert.equal(h['x-mcp-auth-signature'], `v2=${createHmac('sha256', SECRET).update(canonical).digest('hex')}`);
+  assert.match(h['x-mcp-auth-request-id'], /^[0-9a-f-]{36}$/);
   assert.ok(Math.abs(Number(h['x-mcp-auth-timestamp']) - Date.now() / 1000) < 30);
 
   // A browser (Origin sent): the same response with the CORS headers set on it.
@@ -144,6 +147,15 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   assert.match(browser.headers.get('access-control-expose-headers'), /WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version/);
   assert.equal(browser.headers.get('mcp-session-id'), 'session-1');
   assert.equal((await browser.json()).body, body);
+});
+
+test('identitySignature "v1" (deprecated, kept for one release) still signs the v1 canonical string', async () => {
+  const w = await worker({ mcpAuth: config({ identitySignature: 'v1' }) });
+  const res = await post(w, await signEs256(claims()), tool('get_pet_profile'), {}, '/mcp?x=1');
+  const h = (await res.json()).headers;
+  const canonical = ['v1', h['x-mcp-auth-timestamp'], 'POST', '/mcp?x=1', h['x-mcp-auth-subject'], h['x-mcp-auth-client-id'], h['x-mcp-auth-scopes'], h['x-mcp-auth-issuer']].join('\n');
+  assert.equal(h['x-mcp-auth-signature'], `v1=${createHmac('sha256', SECRET).update(canonical).digest('hex')}`);
+  assert.equal(h['x-mcp-auth-request-id'], undefined);
 });
 
 /**
@@ -264,7 +276,8 @@ test('one info-level decision line per request, never the token; decisionLog "re
   assert.deepEqual(lines.map((l) => [l.level, l.status, l.code, l.tool]), [
     ['info', 200, null, 'get_pet_profile'],
     ['info', 403, 'ERR_INSUFFICIENT_SCOPE', 'update_pet_profile'],
-    ['info', 401, 'ERR_NO_BEARER_TOKEN', 'tools/list'],
+    // Without credentials the body is never read, so no operation is named.
+    ['info', 401, 'ERR_NO_BEARER_TOKEN', null],
   ]);
   assert.equal(lines[0].subject, 'bob');
   assert.equal(lines[0].clientId, 'vet-client');

@@ -201,6 +201,56 @@ test('discovery falls back to OpenID Connect metadata when RFC 8414 is absent', 
   assert.equal(server.hits.get('/.well-known/openid-configuration'), 1);
 });
 
+test('authenticate() and express() hold a body they read to the one-meaning rule, and read nothing without credentials', async () => {
+  reset();
+  const a = createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url, jwksUri: `${server.url}/jwks` }], tools: { write: ['w'], read: ['a'] }, maxBodyBytes: 200 });
+  const t = await token();
+  const write = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write' } });
+  const post = (headers, body) => a.authenticate(new Request(RESOURCE, { method: 'POST', headers: { authorization: `Bearer ${t}`, ...headers }, body }));
+  for (const [headers, code] of [
+    [{ 'content-type': 'application/json; charset=utf-7' }, 'ERR_MCP_CONTENT_TYPE'],
+    [{ 'content-type': 'text/plain' }, 'ERR_MCP_CONTENT_TYPE'],
+    [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, 'ERR_MCP_CONTENT_ENCODING'],
+  ]) {
+    const { response } = await post(headers, write);
+    assert.equal(response.status, 415, JSON.stringify(headers));
+    assert.equal((await response.json()).code, code);
+  }
+  const ok = await post({ 'content-type': 'Application/JSON; charset=UTF-8' }, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'read' } }));
+  assert.equal(ok.authInfo?.subject, 'u1');
+  // A body that never ends: without credentials the answer comes without reading it; past the limit, at once.
+  const endless = (authorization) => {
+    let pulls = 0;
+    const body = new ReadableStream({ pull: (c) => (pulls++, c.enqueue(new TextEncoder().encode('x'.repeat(64)))) });
+    const headers = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+    return { request: new Request(RESOURCE, { method: 'POST', headers, body, duplex: 'half' }), pulls: () => pulls };
+  };
+  const anonymous = endless();
+  assert.equal((await a.authenticate(anonymous.request)).response.status, 401);
+  assert.ok(anonymous.pulls() <= 1, `${anonymous.pulls()} chunks read without credentials`);
+  const big = endless(`Bearer ${t}`);
+  assert.equal((await a.authenticate(big.request)).response.status, 413);
+  assert.ok(big.pulls() < 10, `${big.pulls()} chunks read for a 200-byte limit`);
+
+  // express() reading the body itself (no express.json() before it).
+  const { Readable } = await import('node:stream');
+  const viaExpress = (headers, body) =>
+    new Promise((resolve) => {
+      const req = Object.assign(Readable.from([Buffer.from(body)]), { method: 'POST', headers });
+      const res = { statusCode: 0, status: (c) => ((res.statusCode = c), res), set: () => res, json: (b) => resolve({ status: res.statusCode, body: b }) };
+      a.express()(req, res, () => resolve({ status: 'next', auth: req.auth, body: req.body }));
+    });
+  let r = await viaExpress({ authorization: `Bearer ${t}`, 'content-type': 'application/json; charset=utf-7' }, write);
+  assert.equal(r.status, 415);
+  r = await viaExpress({ 'content-type': 'application/json' }, write);
+  assert.equal(r.status, 401);
+  r = await viaExpress({ authorization: `Bearer ${t}`, 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'read' } }));
+  assert.equal(r.status, 'next');
+  assert.equal(r.body.params.name, 'read', 'the handler gets what was inspected');
+  r = await viaExpress({ authorization: `Bearer ${t}`, 'content-type': 'application/json' }, write);
+  assert.equal(r.status, 403);
+});
+
 test('authenticate() reads a clone of the body, answers 413 past maxBodyBytes, and sets CORS headers', async () => {
   reset();
   const a = createAuth({ resource: RESOURCE, issuers: [{ issuer: server.url, jwksUri: `${server.url}/jwks` }], tools: { write: ['w'] }, maxBodyBytes: 200 });
@@ -213,7 +263,7 @@ test('authenticate() reads a clone of the body, answers 413 past maxBodyBytes, a
   assert.match(response.headers.get('access-control-expose-headers'), /Mcp-Session-Id/);
   assert.equal(await request.text(), body, "the caller's body is still readable");
 
-  const big = new Request(`${RESOURCE}`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: 'x'.repeat(201) });
+  const big = new Request(`${RESOURCE}`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: 'x'.repeat(201) });
   const tooBig = await a.authenticate(big);
   assert.equal(tooBig.response.status, 413);
   assert.equal((await tooBig.response.json()).code, 'ERR_MCP_BODY_TOO_LARGE');

@@ -102,7 +102,7 @@ test('cold start under concurrency: requests waiting for the first key fetch all
     const url = (await cold.ready).toString().replace(/\/$/, '');
     const before = keys.hits.get('/jwks');
     const token = await signEs256(claims());
-    const statuses = await Promise.all(Array.from({ length: 30 }, () => cold.dispatchFetch(`${url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' }).then((r) => r.status)));
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => cold.dispatchFetch(`${url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' }).then((r) => r.status)));
     assert.deepEqual([...new Set(statuses)], [200]);
     assert.equal(keys.hits.get('/jwks'), before + 1, 'one fetch served them all');
   } finally {
