@@ -15,10 +15,12 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
     }
 }
 
-/// The `aud` values: a string or an array of strings (RFC 7519 §4.1.3).
-pub(crate) fn audiences(claims: &Map<String, Value>) -> Result<Vec<String>, AuthError> {
+/// The `aud` values: a string or an array of strings (RFC 7519 §4.1.3);
+/// none when absent and the issuer's `audienceOptional` allows that.
+pub(crate) fn audiences(claims: &Map<String, Value>, issuer: &IssuerPolicy) -> Result<Vec<String>, AuthError> {
     let invalid = || AuthError::ClaimInvalid { claim: "aud".to_owned() };
     match claims.get("aud") {
+        None if issuer.audience_optional => Ok(Vec::new()),
         None => Err(AuthError::ClaimMissing { claim: "aud".to_owned() }),
         Some(Value::String(s)) => Ok(vec![s.clone()]),
         Some(Value::Array(items)) => items.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid)).collect(),
@@ -58,19 +60,30 @@ pub(crate) fn check_time(claims: &Map<String, Value>, leeway_seconds: u64, now: 
     Ok(exp)
 }
 
-/// Checks time, audience, required claims and `typ`, in that order.
-/// Returns `exp`. `iss` has already selected `issuer` by exact match.
+/// The token's client id: the first `clientIdClaims` entry holding a string.
+pub(crate) fn client_id<'a>(claims: &'a Map<String, Value>, issuer: &IssuerPolicy) -> Option<&'a str> {
+    issuer.client_id_claims.iter().find_map(|c| c.find(claims)?.as_str())
+}
+
+/// Checks time, audience, required claims and values, the client and
+/// `typ`, in that order. Returns `exp`. `iss` has already selected `issuer`.
 pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Policy, issuer: &IssuerPolicy, now: u64) -> Result<f64, AuthError> {
     let exp = check_time(claims, policy.leeway_seconds, now)?;
 
-    // RFC 9068 §4 / RFC 8707: the token must be meant for this resource.
-    let aud = audiences(claims)?;
-    if !aud.iter().any(|a| policy.audiences.contains(a)) {
+    // RFC 9068 §4 / RFC 8707: the token must be meant for this resource. A
+    // token without `aud` passes only where `audienceOptional` vouches for it
+    // by its client instead (checked below: `clientIds` is then set).
+    let aud = audiences(claims, issuer)?;
+    let meant_for_us = aud.iter().any(|a| policy.audiences.contains(a));
+    let vouched_for_by_client = aud.is_empty() && issuer.audience_optional;
+    if !(meant_for_us || vouched_for_by_client) {
         return Err(AuthError::Audience);
     }
-    debug_assert_eq!(claims.get("iss").and_then(Value::as_str), Some(issuer.issuer.as_str()));
 
     for name in &policy.required_claims {
+        if name == "aud" && issuer.audience_optional {
+            continue;
+        }
         let value = claims.get(name.as_str()).filter(|v| !v.is_null()).ok_or_else(|| AuthError::ClaimMissing { claim: name.clone() })?;
         let type_ok = if STRING_CLAIMS.contains(&name.as_str()) {
             value.is_string()
@@ -87,6 +100,17 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
     for name in ["sub", "client_id", "jti"] {
         if claims.get(name).is_some_and(|v| !v.is_string()) {
             return Err(AuthError::ClaimInvalid { claim: name.to_owned() });
+        }
+    }
+
+    for (claim, want) in &issuer.required_claim_values {
+        if claims.get(claim).and_then(Value::as_str) != Some(want.as_str()) {
+            return Err(AuthError::ClaimValue { claim: claim.clone() });
+        }
+    }
+    if let Some(allowed) = &issuer.client_ids {
+        if !client_id(claims, issuer).is_some_and(|c| allowed.iter().any(|a| a == c)) {
+            return Err(AuthError::ClientNotAllowed);
         }
     }
 

@@ -6,8 +6,12 @@
 //! - `issuers[].algorithms`: all nine supported algorithms.
 //! - `issuers[].typ`: absent = lenient (`at+jwt`, `application/at+jwt`, `JWT`
 //!   in any case, or no `typ`); `"at+jwt"` = strict RFC 9068 §2.1.
-//! - `issuers[].scopeClaims`: `["scope", "scp"]`.
+//! - `issuers[].scopeClaims`: `["scope", "scp"]` (names or RFC 6901 pointers).
 //! - `issuers[].clientIdClaims`: `["client_id", "azp"]`.
+//! - `issuers[].tenants`: none; required with a `{claim}` placeholder in `issuer`.
+//! - `issuers[].scopePrefix`, `issuers[].clientIds`, `issuers[].requiredClaimValues`: none.
+//! - `issuers[].audienceOptional`: false (only with `clientIds`).
+//! - `scopeImplies`: none. `challengeScopes`: `"neededAndGranted"`.
 //! - `requiredScopes`: none.
 //! - `requiredClaims`: `["iss", "aud", "exp"]`.
 //! - `leewaySeconds`: 60. `maxTokenBytes`: 16384. `maxBodyBytes`: 1 MiB.
@@ -17,7 +21,9 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
+use crate::claim_path::ClaimPath;
 use crate::error::ConfigError;
 use crate::jwa::Algorithm;
 use crate::metadata::ProtectedResourceMetadata;
@@ -65,6 +71,9 @@ pub struct Config {
     pub resource_tos_uri: Option<String>,
     pub realm: Option<String>,
     pub resource_metadata_url: Option<String>,
+    #[serde(default)]
+    pub scope_implies: BTreeMap<String, Vec<String>>,
+    pub challenge_scopes: Option<String>,
 }
 
 /// One trusted authorization server.
@@ -78,6 +87,11 @@ pub struct IssuerConfig {
     pub typ: Option<String>,
     pub scope_claims: Option<Vec<String>>,
     pub client_id_claims: Option<Vec<String>>,
+    pub tenants: Option<serde_json::Value>,
+    pub scope_prefix: Option<String>,
+    pub client_ids: Option<Vec<String>>,
+    pub audience_optional: Option<bool>,
+    pub required_claim_values: Option<BTreeMap<String, String>>,
 }
 
 impl Config {
@@ -112,11 +126,53 @@ pub enum TypPolicy {
     Strict,
 }
 
+/// An `issuer` with one `{claim}` placeholder (a multi-tenant authorization
+/// server such as Entra ID's `https://login.microsoftonline.com/{tid}/v2.0`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerPattern {
+    /// What comes before the placeholder.
+    pub prefix: String,
+    /// The claim the placeholder stands for: the token's own value of it must fill the placeholder.
+    pub claim: String,
+    /// What comes after it.
+    pub suffix: String,
+    /// Which values may fill it.
+    pub tenants: Tenants,
+}
+
+/// The values an issuer placeholder may take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tenants {
+    /// Only these.
+    Listed(Vec<String>),
+    /// Any value (`"*"`): every tenant of the authorization server is trusted.
+    Any,
+}
+
+impl IssuerPattern {
+    /// True if `iss` is this pattern filled with the token's own `claim`
+    /// value, which is a string without `/` that `tenants` allows.
+    pub fn matches(&self, iss: &str, claims: &Map<String, Value>) -> bool {
+        let Some(tenant) = iss.strip_prefix(self.prefix.as_str()).and_then(|rest| rest.strip_suffix(self.suffix.as_str())) else { return false };
+        let own = claims.get(&self.claim).and_then(Value::as_str);
+        !tenant.is_empty()
+            && !tenant.contains('/')
+            && own == Some(tenant)
+            && match &self.tenants {
+                Tenants::Any => true,
+                Tenants::Listed(list) => list.iter().any(|t| t == tenant),
+            }
+    }
+}
+
 /// A checked issuer.
 #[derive(Clone, Debug)]
 pub struct IssuerPolicy {
-    /// The exact `iss` value.
+    /// The `iss` value, or, with [`IssuerPolicy::pattern`], the pattern as
+    /// written: either way the name its key set is loaded under.
     pub issuer: String,
+    /// The placeholder, when `issuer` has one.
+    pub pattern: Option<IssuerPattern>,
     /// Where its key set lives, when configured.
     pub jwks_uri: Option<String>,
     /// Algorithms its tokens may use.
@@ -124,9 +180,17 @@ pub struct IssuerPolicy {
     /// `typ` handling.
     pub typ: TypPolicy,
     /// Claims holding scopes.
-    pub scope_claims: Vec<String>,
+    pub scope_claims: Vec<ClaimPath>,
     /// Claims holding the client id, first present wins.
-    pub client_id_claims: Vec<String>,
+    pub client_id_claims: Vec<ClaimPath>,
+    /// A granted scope `s` also satisfies a needed `scope_prefix + s`.
+    pub scope_prefix: Option<String>,
+    /// When set, the token's client id must be one of these.
+    pub client_ids: Option<Vec<String>>,
+    /// A token without `aud` is judged by its client id alone (`client_ids` is set).
+    pub audience_optional: bool,
+    /// Claims that must be present with exactly these string values.
+    pub required_claim_values: Vec<(String, String)>,
 }
 
 /// Scopes needed per MCP operation, and what happens to unlisted ones.
@@ -171,6 +235,23 @@ pub struct Policy {
     pub resource_metadata_url: String,
     /// The RFC 9728 document.
     pub metadata: ProtectedResourceMetadata,
+    /// Each scope and every scope it implies, transitively (`scopeImplies`).
+    pub scope_implies: BTreeMap<String, Vec<String>>,
+    /// What a 403 `insufficient_scope` challenge names.
+    pub challenge_scopes: ChallengeScopes,
+    /// Every scope this resource names (`requiredScopes`, `scopesSupported`, operation lists).
+    pub known_scopes: Vec<String>,
+}
+
+/// What a 403 `insufficient_scope` challenge's `scope` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeScopes {
+    /// Only what the request needs.
+    Needed,
+    /// What the request needs plus what the token already holds that this
+    /// resource knows, so a client that replaces its scope set on step-up
+    /// keeps what it had (MCP authorization 2025-11-25, "Scope Challenge Handling").
+    NeededAndGranted,
 }
 
 /// Claims whose JSON type we know and check when they are required.
@@ -188,6 +269,78 @@ fn scopes(list: &[String], field: &str) -> Result<Vec<String>, ConfigError> {
         crate::scope::insert(&mut out, s);
     }
     Ok(out)
+}
+
+fn claim_paths(list: Option<Vec<String>>, default: &[&str], field: &str) -> Result<Vec<ClaimPath>, ConfigError> {
+    let list = names(list, default, field)?;
+    list.iter().enumerate().map(|(i, c)| ClaimPath::parse(c).map_err(|why| ConfigError::new(format!("{field}[{i}]"), why))).collect()
+}
+
+/// `issuer` split at its `{claim}` placeholder, if it has one.
+fn issuer_pattern(issuer: &str, tenants: Option<Value>, field: impl Fn(&str) -> String) -> Result<Option<IssuerPattern>, ConfigError> {
+    let has_brace = issuer.contains(['{', '}']);
+    let tenants = match (tenants, has_brace) {
+        (None, false) => return Ok(None),
+        (Some(_), false) => return Err(ConfigError::new(field("tenants"), "only for an issuer with a {claim} placeholder, such as \"https://login.microsoftonline.com/{tid}/v2.0\"")),
+        (None, true) => {
+            return Err(ConfigError::new(
+                field("tenants"),
+                "required with a {claim} placeholder in issuer: the allowed values, or \"*\" for any tenant of this authorization server (then any tenant's tokens are accepted)",
+            ))
+        }
+        (Some(Value::String(s)), true) if s == "*" => Tenants::Any,
+        (Some(Value::Array(items)), true) if !items.is_empty() => {
+            let mut list = Vec::new();
+            for (i, t) in items.iter().enumerate() {
+                match t.as_str() {
+                    Some(t) if !t.is_empty() && !t.contains(['/', '{', '}']) && !t.chars().any(char::is_control) => list.push(t.to_owned()),
+                    _ => return Err(ConfigError::new(format!("{}[{i}]", field("tenants")), "must be a non-empty string without \"/\"")),
+                }
+            }
+            Tenants::Listed(list)
+        }
+        (Some(_), true) => return Err(ConfigError::new(field("tenants"), "must be a non-empty array of tenant values, or \"*\"")),
+    };
+    let bad = || ConfigError::new(field("issuer"), "may hold one {claim} placeholder, e.g. https://login.microsoftonline.com/{tid}/v2.0");
+    let (prefix, rest) = issuer.split_once('{').ok_or_else(bad)?;
+    let (claim, suffix) = rest.split_once('}').ok_or_else(bad)?;
+    if claim.is_empty() || prefix.contains('}') || claim.contains('{') || suffix.contains(['{', '}']) {
+        return Err(bad());
+    }
+    Ok(Some(IssuerPattern { prefix: prefix.to_owned(), claim: claim.to_owned(), suffix: suffix.to_owned(), tenants }))
+}
+
+/// `scopeImplies` closed under transitivity; a cycle or a non-scope-token is an error.
+fn implications(map: BTreeMap<String, Vec<String>>) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
+    let mut direct = BTreeMap::new();
+    for (scope, list) in map {
+        let field = format!("scopeImplies.{scope}");
+        if !is_scope_token(&scope) {
+            return Err(ConfigError::new(field, "not a scope token (RFC 6749 §3.3: no spaces, quotes or backslashes)"));
+        }
+        direct.insert(scope, scopes(&list, &field)?);
+    }
+    let mut closed = BTreeMap::new();
+    for scope in direct.keys() {
+        // Depth-first along the implications; meeting `scope` again is a cycle.
+        let mut implied: Vec<String> = Vec::new();
+        let mut stack: Vec<(String, Vec<String>)> = vec![(scope.clone(), vec![scope.clone()])];
+        while let Some((at, path)) = stack.pop() {
+            for next in direct.get(&at).into_iter().flatten() {
+                let mut path = path.clone();
+                path.push(next.clone());
+                if next == scope {
+                    return Err(ConfigError::new(format!("scopeImplies.{scope}"), format!("forms a cycle: {}", path.join(" → "))));
+                }
+                if !implied.contains(next) {
+                    implied.push(next.clone());
+                    stack.push((next.clone(), path));
+                }
+            }
+        }
+        closed.insert(scope.clone(), implied);
+    }
+    Ok(closed)
 }
 
 fn names(list: Option<Vec<String>>, default: &[&str], field: &str) -> Result<Vec<String>, ConfigError> {
@@ -308,6 +461,40 @@ impl Policy {
                     out
                 }
             };
+            let pattern = issuer_pattern(&iss.issuer, iss.tenants, f)?;
+            if pattern.is_some() && jwks_uri.is_none() {
+                return Err(ConfigError::new(f("jwksUri"), "required for an issuer with a placeholder: discovery needs one concrete issuer"));
+            }
+            let scope_prefix = match iss.scope_prefix {
+                Some(p) if p.is_empty() || !is_scope_token(&p) => {
+                    return Err(ConfigError::new(f("scopePrefix"), "must be non-empty and a scope token's start (no spaces, quotes or backslashes)"))
+                }
+                p => p,
+            };
+            let client_ids = match iss.client_ids {
+                Some(list) if list.is_empty() => return Err(ConfigError::new(f("clientIds"), "must not be empty (leave it out to allow every client)")),
+                Some(list) => {
+                    if let Some(j) = list.iter().position(String::is_empty) {
+                        return Err(ConfigError::new(format!("{}[{j}]", f("clientIds")), "empty client id"));
+                    }
+                    Some(list)
+                }
+                None => None,
+            };
+            let audience_optional = iss.audience_optional.unwrap_or(false);
+            if audience_optional && client_ids.is_none() {
+                return Err(ConfigError::new(f("audienceOptional"), "only with clientIds: a token without aud is then accepted only from a listed client"));
+            }
+            if audience_optional && config.required_claims.as_ref().is_some_and(|r| r.iter().any(|c| c == "aud")) {
+                return Err(ConfigError::new("requiredClaims", format!("lists \"aud\", but {} lets tokens without aud through", f("audienceOptional"))));
+            }
+            let mut required_claim_values = Vec::new();
+            for (claim, value) in iss.required_claim_values.unwrap_or_default() {
+                if claim.is_empty() {
+                    return Err(ConfigError::new(f("requiredClaimValues"), "empty claim name"));
+                }
+                required_claim_values.push((claim, value));
+            }
             let typ = match iss.typ.as_deref() {
                 None => TypPolicy::Lenient,
                 Some(t) if t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt") => TypPolicy::Strict,
@@ -317,11 +504,16 @@ impl Policy {
             };
             issuers.push(IssuerPolicy {
                 issuer: iss.issuer,
+                pattern,
                 jwks_uri,
                 algorithms,
                 typ,
-                scope_claims: names(iss.scope_claims, &["scope", "scp"], &f("scopeClaims"))?,
-                client_id_claims: names(iss.client_id_claims, &["client_id", "azp"], &f("clientIdClaims"))?,
+                scope_claims: claim_paths(iss.scope_claims, &["scope", "scp"], &f("scopeClaims"))?,
+                client_id_claims: claim_paths(iss.client_id_claims, &["client_id", "azp"], &f("clientIdClaims"))?,
+                scope_prefix,
+                client_ids,
+                audience_optional,
+                required_claim_values,
             });
         }
 
@@ -347,6 +539,12 @@ impl Policy {
                 }
                 list
             }
+            None if issuers.iter().any(|i| i.pattern.is_some()) => {
+                return Err(ConfigError::new(
+                    "authorizationServers",
+                    "required when an issuer has a {claim} placeholder: clients need a concrete authorization server URL",
+                ))
+            }
             None => issuers.iter().map(|i| i.issuer.clone()).collect(),
         };
         let scopes_supported = match config.scopes_supported {
@@ -364,25 +562,41 @@ impl Policy {
             resource_tos_uri: url(config.resource_tos_uri, "resourceTosUri")?,
         };
 
+        let challenge_scopes = match config.challenge_scopes.as_deref() {
+            None | Some("neededAndGranted") => ChallengeScopes::NeededAndGranted,
+            Some("needed") => ChallengeScopes::Needed,
+            Some(other) => return Err(ConfigError::new("challengeScopes", format!("{other:?} is neither \"needed\" nor \"neededAndGranted\""))),
+        };
+        let required_scopes = scopes(&config.required_scopes, "requiredScopes")?;
+        let operations = OperationPolicy {
+            tools: operation_map(config.tools, "tools")?,
+            prompts: operation_map(config.prompts, "prompts")?,
+            resources: resource_map(config.resources)?,
+            methods: operation_map(config.methods, "methods")?,
+            deny_unlisted: default_deny,
+        };
+        let mut known_scopes = required_scopes.clone();
+        let listed = [&operations.tools, &operations.prompts, &operations.resources, &operations.methods];
+        for s in metadata.scopes_supported.iter().flatten().chain(listed.into_iter().flat_map(|m| m.values().flatten())) {
+            crate::scope::insert(&mut known_scopes, s);
+        }
+
         Ok(Policy {
             resource,
             audiences,
             issuers,
-            required_scopes: scopes(&config.required_scopes, "requiredScopes")?,
+            required_scopes,
             required_claims,
             leeway_seconds: config.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS),
             max_token_bytes,
             max_body_bytes,
-            operations: OperationPolicy {
-                tools: operation_map(config.tools, "tools")?,
-                prompts: operation_map(config.prompts, "prompts")?,
-                resources: resource_map(config.resources)?,
-                methods: operation_map(config.methods, "methods")?,
-                deny_unlisted: default_deny,
-            },
+            operations,
             realm: text(config.realm, "realm")?,
             resource_metadata_url,
             metadata,
+            scope_implies: implications(config.scope_implies)?,
+            challenge_scopes,
+            known_scopes,
         })
     }
 
@@ -391,9 +605,20 @@ impl Policy {
         Self::from_config(Config::from_json(text)?)
     }
 
-    /// The configured issuer whose `iss` is exactly `iss`.
-    pub fn issuer(&self, iss: &str) -> Option<&IssuerPolicy> {
-        self.issuers.iter().find(|i| i.issuer == iss)
+    /// The configured issuer entry named `issuer` (as written in the config:
+    /// the name its key set is loaded under).
+    pub fn issuer(&self, issuer: &str) -> Option<&IssuerPolicy> {
+        self.issuers.iter().find(|i| i.issuer == issuer)
+    }
+
+    /// The issuer a token with this `iss` and these claims comes from: the
+    /// entry whose `issuer` is exactly `iss`, else the first whose placeholder
+    /// the token fills with its own claim value and an allowed tenant.
+    pub fn issuer_of(&self, iss: &str, claims: &Map<String, Value>) -> Option<&IssuerPolicy> {
+        self.issuers
+            .iter()
+            .find(|i| i.pattern.is_none() && i.issuer == iss)
+            .or_else(|| self.issuers.iter().find(|i| i.pattern.as_ref().is_some_and(|p| p.matches(iss, claims))))
     }
 }
 
@@ -412,14 +637,43 @@ mod tests {
         let p = Policy::from_json(&format!(r#"{{"resource":"https://mcp.example.com/mcp",{ISS}}}"#)).unwrap();
         assert_eq!(p.issuers[0].algorithms, Algorithm::ALL);
         assert_eq!(p.issuers[0].typ, TypPolicy::Lenient);
-        assert_eq!(p.issuers[0].scope_claims, ["scope", "scp"]);
-        assert_eq!(p.issuers[0].client_id_claims, ["client_id", "azp"]);
+        assert_eq!(p.issuers[0].scope_claims.iter().map(ClaimPath::as_str).collect::<Vec<_>>(), ["scope", "scp"]);
+        assert_eq!(p.issuers[0].client_id_claims.iter().map(ClaimPath::as_str).collect::<Vec<_>>(), ["client_id", "azp"]);
+        assert_eq!(p.challenge_scopes, ChallengeScopes::NeededAndGranted);
+        assert!(p.scope_implies.is_empty() && p.issuers[0].pattern.is_none() && !p.issuers[0].audience_optional);
         assert_eq!(p.required_claims, ["iss", "aud", "exp"]);
         assert_eq!(p.leeway_seconds, 60);
         assert_eq!(p.max_token_bytes, 16384);
         assert_eq!(p.metadata.authorization_servers, ["https://auth.example.com"]);
         assert_eq!(p.resource_metadata_url, "https://mcp.example.com/.well-known/oauth-protected-resource/mcp");
         assert!(!p.operations.deny_unlisted);
+    }
+
+    #[test]
+    fn the_identity_provider_fields_are_checked_into_their_policy() {
+        let p = Policy::from_json(
+            r#"{"resource":"https://m.example/mcp","authorizationServers":["https://login.example/organizations/v2.0"],
+                "issuers":[{"issuer":"https://login.example/{tid}/v2.0","tenants":["t1","t2"],"jwksUri":"https://login.example/keys",
+                            "scopePrefix":"api://vet/","clientIds":["c1"],"audienceOptional":true,"requiredClaimValues":{"token_use":"access"},
+                            "scopeClaims":["scp","/realm_access/roles"]}],
+                "scopeImplies":{"vet:admin":["api://vet/Pets.Write"],"api://vet/Pets.Write":["api://vet/Pets.Read"]},"challengeScopes":"needed"}"#,
+        )
+        .unwrap();
+        let i = &p.issuers[0];
+        let pattern = i.pattern.as_ref().unwrap();
+        assert_eq!((pattern.prefix.as_str(), pattern.claim.as_str(), pattern.suffix.as_str()), ("https://login.example/", "tid", "/v2.0"));
+        assert_eq!(pattern.tenants, Tenants::Listed(vec!["t1".into(), "t2".into()]));
+        assert_eq!(i.scope_prefix.as_deref(), Some("api://vet/"));
+        assert!(i.audience_optional && i.client_ids.as_deref() == Some(&["c1".to_owned()][..]));
+        assert_eq!(i.required_claim_values, [("token_use".to_owned(), "access".to_owned())]);
+        assert_eq!(p.scope_implies["vet:admin"], ["api://vet/Pets.Write", "api://vet/Pets.Read"], "transitive");
+        assert_eq!(p.challenge_scopes, ChallengeScopes::Needed);
+        let claims = |tid: &str| serde_json::json!({ "tid": tid }).as_object().unwrap().clone();
+        assert!(p.issuer_of("https://login.example/t1/v2.0", &claims("t1")).is_some());
+        assert!(p.issuer_of("https://login.example/t1/v2.0", &claims("t2")).is_none(), "the tenant must be the token's own");
+        assert!(p.issuer_of("https://login.example/t3/v2.0", &claims("t3")).is_none(), "not a listed tenant");
+        assert!(p.issuer_of("https://login.example/t1/x/v2.0", &claims("t1/x")).is_none(), "no slash in a tenant");
+        assert!(p.issuer_of("https://login.example/{tid}/v2.0", &claims("{tid}")).is_none());
     }
 
     #[test]
@@ -452,6 +706,24 @@ mod tests {
             (format!(r#"{{"resource":"https://m.example/","resources":{{"records/rex":["a"]}},{ISS}}}"#), "resources.records/rex"),
             (format!(r#"{{"resource":"https://m.example/","resources":{{"vet://records/{{id}}":["a"]}},{ISS}}}"#), "resources.vet://records/{id}"),
             (format!(r#"{{"resource":"https://m.example/","resources":{{"vet://records/rex":["a"],"VET://records/./rex":["b"]}},{ISS}}}"#), "resources."),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a","scopeClaims":["realm_access.roles"]}]}"#.to_owned(), "issuers[0].scopeClaims[0]"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a","clientIdClaims":["/a~2"]}]}"#.to_owned(), "issuers[0].clientIdClaims[0]"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/{tid}/v2.0","jwksUri":"https://l.example/k"}],"authorizationServers":["https://l.example/o"]}"#.to_owned(), "issuers[0].tenants"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/t/v2.0","tenants":"*"}]}"#.to_owned(), "issuers[0].tenants"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/{a}/{b}","tenants":"*","jwksUri":"https://l.example/k"}],"authorizationServers":["https://l.example/o"]}"#.to_owned(), "issuers[0].issuer"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/{tid}","tenants":[]}]}"#.to_owned(), "issuers[0].tenants"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/{tid}","tenants":["a/b"],"jwksUri":"https://l.example/k"}],"authorizationServers":["https://l.example/o"]}"#.to_owned(), "issuers[0].tenants[0]"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/{tid}","tenants":"*"}]}"#.to_owned(), "issuers[0].jwksUri"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"https://l.example/{tid}","tenants":"*","jwksUri":"https://l.example/k"}]}"#.to_owned(), "authorizationServers"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a","scopePrefix":"api://x /"}]}"#.to_owned(), "issuers[0].scopePrefix"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a","audienceOptional":true}]}"#.to_owned(), "issuers[0].audienceOptional"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a","clientIds":[]}]}"#.to_owned(), "issuers[0].clientIds"),
+            (r#"{"resource":"https://m.example/","requiredClaims":["aud","exp"],"issuers":[{"issuer":"a","clientIds":["c"],"audienceOptional":true}]}"#.to_owned(), "requiredClaims"),
+            (r#"{"resource":"https://m.example/","issuers":[{"issuer":"a","requiredClaimValues":{"token_use":7}}]}"#.to_owned(), "issuers[0].requiredClaimValues"),
+            (format!(r#"{{"resource":"https://m.example/","scopeImplies":{{"a":["b"],"b":["c"],"c":["a"]}},{ISS}}}"#), "scopeImplies.a"),
+            (format!(r#"{{"resource":"https://m.example/","scopeImplies":{{"a b":["c"]}},{ISS}}}"#), "scopeImplies.a b"),
+            (format!(r#"{{"resource":"https://m.example/","scopeImplies":{{"a":["c d"]}},{ISS}}}"#), "scopeImplies.a[0]"),
+            (format!(r#"{{"resource":"https://m.example/","challengeScopes":"all",{ISS}}}"#), "challengeScopes"),
         ];
         for (json, field) in cases {
             let e = err(&json);

@@ -110,6 +110,14 @@ pub enum AuthError {
         /// The claim's name.
         claim: String,
     },
+    /// A claim of `requiredClaimValues` is absent or has another value
+    /// (Cognito's `token_use` must be `access`: its ID tokens say `id`).
+    ClaimValue {
+        /// The claim's name.
+        claim: String,
+    },
+    /// The token's client id is not one of the issuer's `clientIds`.
+    ClientNotAllowed,
     /// The `typ` header does not fit the issuer's policy (RFC 9068 §2.1, RFC 8725 §3.11).
     TokenType,
     /// The token lacks a scope this request needs (RFC 6750 §3.1).
@@ -161,6 +169,8 @@ impl AuthError {
         "ERR_JWT_AUDIENCE",
         "ERR_JWT_CLAIM_MISSING",
         "ERR_JWT_CLAIM_INVALID",
+        "ERR_JWT_CLAIM_VALUE",
+        "ERR_JWT_CLIENT",
         "ERR_JWT_TYPE",
         "ERR_INSUFFICIENT_SCOPE",
         "ERR_MCP_CONTENT_TYPE",
@@ -221,6 +231,8 @@ impl AuthError {
             Self::Audience => ("ERR_JWT_AUDIENCE", 401, Some(Tok), "Token audience is not this resource"),
             Self::ClaimMissing { .. } => ("ERR_JWT_CLAIM_MISSING", 401, Some(Tok), "Token lacks a required claim"),
             Self::ClaimInvalid { .. } => ("ERR_JWT_CLAIM_INVALID", 401, Some(Tok), "Token claim has an invalid type"),
+            Self::ClaimValue { .. } => ("ERR_JWT_CLAIM_VALUE", 401, Some(Tok), "Token claim has an unexpected value"),
+            Self::ClientNotAllowed => ("ERR_JWT_CLIENT", 401, Some(Tok), "Token was issued to a client that is not allowed"),
             Self::TokenType => ("ERR_JWT_TYPE", 401, Some(Tok), "Token type is not an access token"),
             Self::InsufficientScope => ("ERR_INSUFFICIENT_SCOPE", 403, Some(Scope), "Token lacks a scope this request needs"),
             Self::UnsupportedMediaType => ("ERR_MCP_CONTENT_TYPE", 415, Some(Req), "Request body must be application/json in UTF-8"),
@@ -302,6 +314,8 @@ mod tests {
             AuthError::Audience,
             AuthError::ClaimMissing { claim: "sub".into() },
             AuthError::ClaimInvalid { claim: "exp".into() },
+            AuthError::ClaimValue { claim: "token_use".into() },
+            AuthError::ClientNotAllowed,
             AuthError::TokenType,
             AuthError::InsufficientScope,
             AuthError::UnsupportedMediaType,

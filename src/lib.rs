@@ -30,6 +30,7 @@
 pub mod base64url;
 pub mod bearer;
 pub mod challenge;
+pub mod claim_path;
 mod claims;
 pub mod config;
 pub mod content;
@@ -69,7 +70,7 @@ mod no_randomness {
     getrandom::register_custom_getrandom!(fail);
 }
 
-pub use config::{Config, IssuerConfig, Policy};
+pub use config::{ChallengeScopes, Config, IssuerConfig, Policy};
 pub use error::{AuthError, ConfigError, Rfc6750Error};
 pub use jwa::Algorithm;
 pub use keys::{KeySet, SkippedKey};

@@ -1,7 +1,10 @@
 //! OAuth scopes (RFC 6749 §3.3) as the token carries them and as requests need them.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
+use crate::claim_path::ClaimPath;
 use crate::error::AuthError;
 
 /// True if `s` is one RFC 6749 §3.3 `scope-token`: `1*( %x21 / %x23-5B / %x5D-7E )`.
@@ -20,41 +23,63 @@ pub(crate) fn insert(set: &mut Vec<String>, scope: &str) {
 }
 
 /// The token's scopes: the union of the configured scope claims, each a
-/// space-delimited string (RFC 9068 §2.2.3, RFC 8693 §4.2) or an array of
-/// strings (the `scp` convention). A scope claim of any other type is refused.
+/// space-delimited string (RFC 9068 §2.2.3, RFC 8693 §4.2), an array of
+/// strings (the `scp` convention, Keycloak's `roles`), or an object whose
+/// member names are the scopes (ZITADEL's project roles). A scope claim of
+/// any other type is refused.
 ///
 /// Only RFC 6749 §3.3 scope tokens are granted; any other element (an array
 /// member `"x pet-profile:write"`, a tab, a quote, non-ASCII) is dropped.
 /// Granting it would hand the origin, which reads the space-separated
 /// `X-MCP-Auth-Scopes` header, scopes the gateway never decided on.
-pub fn granted(claims: &Map<String, Value>, scope_claims: &[String]) -> Result<Vec<String>, AuthError> {
+pub fn granted(claims: &Map<String, Value>, scope_claims: &[ClaimPath]) -> Result<Vec<String>, AuthError> {
     let mut out = Vec::new();
     let mut grant = |s: &str| {
         if is_scope_token(s) {
             insert(&mut out, s);
         }
     };
-    for name in scope_claims {
-        match claims.get(name) {
-            None => {}
+    for path in scope_claims {
+        let invalid = || AuthError::ClaimInvalid { claim: path.to_string() };
+        match path.find(claims) {
+            None | Some(Value::Null) => {}
             Some(Value::String(s)) => s.split(' ').for_each(&mut grant),
             Some(Value::Array(items)) => {
                 for item in items {
-                    match item {
-                        Value::String(s) => grant(s),
-                        _ => return Err(AuthError::ClaimInvalid { claim: name.clone() }),
-                    }
+                    grant(item.as_str().ok_or_else(invalid)?);
                 }
             }
-            Some(_) => return Err(AuthError::ClaimInvalid { claim: name.clone() }),
+            Some(Value::Object(members)) => members.keys().for_each(|k| grant(k)),
+            Some(_) => return Err(invalid()),
         }
     }
     Ok(out)
 }
 
-/// True if every needed scope is granted as a whole token (no prefix or substring matches).
-pub fn covers(granted: &[String], needed: &[String]) -> bool {
-    needed.iter().all(|n| granted.iter().any(|g| g == n))
+/// The scopes a token holds for deciding: each granted scope, also under
+/// the issuer's `scopePrefix` (Entra's `scp` says `Pets.Write` for
+/// `api://app/Pets.Write`), then everything those imply (`scopeImplies`,
+/// already transitive: MCP authorization 2026-07-28 asks servers to account
+/// for scope hierarchies).
+pub fn held(granted: &[String], prefix: Option<&str>, implies: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut out = Vec::with_capacity(granted.len());
+    for g in granted {
+        insert(&mut out, g);
+        if let Some(p) = prefix {
+            insert(&mut out, &format!("{p}{g}"));
+        }
+    }
+    for i in 0..out.len() {
+        for implied in implies.get(&out[i]).into_iter().flatten() {
+            insert(&mut out, &implied.clone());
+        }
+    }
+    out
+}
+
+/// True if every needed scope is held as a whole token (no prefix or substring matches).
+pub fn covers(held: &[String], needed: &[String]) -> bool {
+    needed.iter().all(|n| held.iter().any(|g| g == n))
 }
 
 #[cfg(test)]
@@ -71,10 +96,14 @@ mod tests {
         }
     }
 
+    fn paths(list: &[&str]) -> Vec<ClaimPath> {
+        list.iter().map(|p| ClaimPath::parse(p).unwrap()).collect()
+    }
+
     #[test]
     fn union_of_string_and_array_claims() {
         let claims = json!({"scope": "a  b", "scp": ["b", "c"]});
-        let names = vec!["scope".to_owned(), "scp".to_owned()];
+        let names = paths(&["scope", "scp"]);
         assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["a", "b", "c"]);
         let bad = json!({"scp": ["a", 1]});
         assert!(granted(bad.as_object().unwrap(), &names).is_err());
@@ -83,8 +112,35 @@ mod tests {
     }
 
     #[test]
+    fn nested_and_object_claims_grant_their_roles() {
+        let claims = json!({
+            "realm_access": {"roles": ["vet"]},
+            "resource_access": {"vetassist-mcp": {"roles": ["pet-profile:read"]}, "account": {"roles": ["manage-account"]}},
+            "urn:zitadel:iam:org:project:roles": {"pet-profile:write": {"123": "vet.example"}},
+        });
+        let names = paths(&["/realm_access/roles", "/resource_access/vetassist-mcp/roles", "/urn:zitadel:iam:org:project:roles", "/absent/roles"]);
+        assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["vet", "pet-profile:read", "pet-profile:write"]);
+        let bad = json!({"realm_access": {"roles": [1]}});
+        assert_eq!(granted(bad.as_object().unwrap(), &names), Err(AuthError::ClaimInvalid { claim: "/realm_access/roles".into() }));
+    }
+
+    #[test]
+    fn hierarchy_and_prefix_decide_what_is_held() {
+        let implies: BTreeMap<String, Vec<String>> =
+            [("vet:admin", vec!["api://v/Pets.Write", "api://v/Pets.Read"]), ("api://v/Pets.Write", vec!["api://v/Pets.Read"])]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
+                .collect();
+        let held = held(&["Pets.Write".to_owned()], Some("api://v/"), &implies);
+        assert_eq!(held, ["Pets.Write", "api://v/Pets.Write", "api://v/Pets.Read"]);
+        assert!(covers(&held, &["api://v/Pets.Read".to_owned()]));
+        assert!(!covers(&held, &["vet:admin".to_owned()]));
+        assert!(!covers(&held, &["Pets.Read".to_owned()]), "a prefix adds the long names, implications are in long names");
+    }
+
+    #[test]
     fn only_scope_tokens_are_granted() {
-        let names = vec!["scope".to_owned(), "scp".to_owned()];
+        let names = paths(&["scope", "scp"]);
         let claims = json!({"scp": ["mcp:access", "x pet-profile:write", "a\tb", "q\"", "é", ""], "scope": "read\twrite ok"});
         assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["ok", "mcp:access"]);
     }

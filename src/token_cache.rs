@@ -11,13 +11,25 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::AuthInfo;
 
+/// An accepted token, as the validator remembers it.
+#[derive(Clone, Debug)]
+pub(crate) struct Accepted {
+    /// What the caller gets.
+    pub info: AuthInfo,
+    /// The configured issuer entry that verified it (`info.issuer` is the
+    /// token's own `iss`, which differs for a `{claim}` placeholder).
+    pub issuer: String,
+    /// The scopes it holds for deciding: granted, prefixed, implied (scope::held).
+    pub held: Vec<String>,
+}
+
 /// Most tokens remembered.
 pub const MAX_ENTRIES: usize = 4096;
 /// Most bytes (token and claims, estimated) remembered.
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 struct Entry {
-    info: AuthInfo,
+    accepted: Accepted,
     size: usize,
 }
 
@@ -31,15 +43,17 @@ pub(crate) struct TokenCache {
 
 impl TokenCache {
     /// The remembered verification for `token`, if any.
-    pub(crate) fn get(&self, token: &str) -> Option<&AuthInfo> {
-        self.entries.get(token).map(|e| &e.info)
+    pub(crate) fn get(&self, token: &str) -> Option<&Accepted> {
+        self.entries.get(token).map(|e| &e.accepted)
     }
 
     /// Remembers an accepted token.
-    pub(crate) fn insert(&mut self, info: AuthInfo) {
+    pub(crate) fn insert(&mut self, accepted: Accepted) {
         // Token twice (key and AuthInfo), claims (no longer than the token's
-        // base64url payload, so one token length bounds them), plus bookkeeping.
-        let size = 3 * info.token.len() + 256;
+        // base64url payload, so one token length bounds them, and the held
+        // scopes, which come from them), plus bookkeeping.
+        let info = &accepted.info;
+        let size = 4 * info.token.len() + 256;
         if size > MAX_BYTES || self.entries.contains_key(&info.token) {
             return;
         }
@@ -50,8 +64,9 @@ impl TokenCache {
             }
         }
         self.bytes += size;
-        self.order.push_back(info.token.clone());
-        self.entries.insert(info.token.clone(), Entry { info, size });
+        let token = info.token.clone();
+        self.order.push_back(token.clone());
+        self.entries.insert(token, Entry { accepted, size });
     }
 
     /// Forgets one token (rare: it expired, or its issuer's keys changed).
@@ -62,9 +77,9 @@ impl TokenCache {
         }
     }
 
-    /// Forgets every token of `issuer` (its key set changed).
+    /// Forgets every token of the configured issuer `issuer` (its key set changed).
     pub(crate) fn forget_issuer(&mut self, issuer: &str) {
-        let gone: Vec<String> = self.entries.iter().filter(|(_, e)| e.info.issuer == issuer).map(|(t, _)| t.clone()).collect();
+        let gone: Vec<String> = self.entries.iter().filter(|(_, e)| e.accepted.issuer == issuer).map(|(t, _)| t.clone()).collect();
         for t in gone {
             self.remove(&t);
         }
@@ -81,8 +96,8 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    fn info(token: &str, issuer: &str) -> AuthInfo {
-        AuthInfo {
+    fn info(token: &str, issuer: &str) -> Accepted {
+        let info = AuthInfo {
             token: token.to_owned(),
             client_id: None,
             scopes: vec![],
@@ -92,7 +107,8 @@ mod tests {
             issuer: issuer.to_owned(),
             audience: vec![],
             claims: serde_json::Map::new(),
-        }
+        };
+        Accepted { info, issuer: issuer.to_owned(), held: vec![] }
     }
 
     #[test]

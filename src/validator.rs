@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::bearer;
 use crate::challenge::challenge;
 use crate::claims;
+use crate::config::ChallengeScopes;
 use crate::config::Policy;
 use crate::content;
 use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
@@ -21,7 +22,7 @@ use crate::keys::{Jwk, JwksError, KeySet, SkippedKey};
 use crate::mcp;
 use crate::metadata::ProtectedResourceMetadata;
 use crate::scope;
-use crate::token_cache::TokenCache;
+use crate::token_cache::{Accepted, TokenCache};
 
 /// What an accepted request is allowed to know about its caller: the MCP
 /// TypeScript SDK's `AuthInfo` shape plus the rest of the verified token.
@@ -207,7 +208,7 @@ impl<V: SignatureVerifier> Validator<V> {
             Ok(t) => t,
             Err(e) => return Decision::Done(Err(self.refuse_for(e, &needs))),
         };
-        if let Some(result) = self.remembered(token, now, AuthInfo::clone) {
+        if let Some(result) = self.remembered(token, now, Accepted::clone) {
             return Decision::Done(self.authorize(result, needs));
         }
         match self.prepare(token) {
@@ -223,17 +224,17 @@ impl<V: SignatureVerifier> Validator<V> {
     pub fn still_accepted(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> bool {
         let (Ok(token), Ok(ops)) = (bearer::extract(authorization), operations) else { return false };
         let Ok(needed) = mcp::needed_scopes(&self.policy, ops) else { return false };
-        matches!(self.remembered(token, now, |info| scope::covers(&info.scopes, &needed)), Some(Ok(true)))
+        matches!(self.remembered(token, now, |accepted| scope::covers(&accepted.held, &needed)), Some(Ok(true)))
     }
 
-    /// A remembered token, if any: `use_it` applied to its `AuthInfo` while
-    /// its time claims still hold at `now`; the time error (and the entry
-    /// forgotten) once they do not.
-    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&AuthInfo) -> R) -> Option<Result<R, AuthError>> {
+    /// A remembered token, if any: `use_it` applied to it while its time
+    /// claims still hold at `now`; the time error (and the entry forgotten)
+    /// once they do not.
+    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&Accepted) -> R) -> Option<Result<R, AuthError>> {
         let mut cache = self.cache.lock().ok()?;
-        let info = cache.get(token)?;
-        match claims::check_time(&info.claims, self.policy.leeway_seconds, now) {
-            Ok(_) => Some(Ok(use_it(info))),
+        let accepted = cache.get(token)?;
+        match claims::check_time(&accepted.info.claims, self.policy.leeway_seconds, now) {
+            Ok(_) => Some(Ok(use_it(accepted))),
             Err(e) => {
                 cache.remove(token);
                 Some(Err(e))
@@ -247,11 +248,11 @@ impl<V: SignatureVerifier> Validator<V> {
     pub fn finish(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<AuthInfo, Refusal> {
         let PendingSignature { token, issuer, generation, typ, claims, needs, .. } = pending;
         let result = if verified { self.accept(token, &issuer, typ.as_deref(), claims, now) } else { Err(AuthError::Signature) };
-        if let Ok(info) = &result {
+        if let Ok(accepted) = &result {
             // Only while the keys that verified it are still the issuer's keys.
             if self.key_sets.get(&issuer).is_some_and(|(g, _)| *g == generation) {
                 if let Ok(mut cache) = self.cache.lock() {
-                    cache.insert(info.clone());
+                    cache.insert(accepted.clone());
                 }
             }
         }
@@ -273,13 +274,29 @@ impl<V: SignatureVerifier> Validator<V> {
     }
 
     /// The token decision (or failure) against what the request needs.
-    fn authorize(&self, token: Result<AuthInfo, AuthError>, needs: Result<Vec<String>, AuthError>) -> Result<AuthInfo, Refusal> {
+    fn authorize(&self, token: Result<Accepted, AuthError>, needs: Result<Vec<String>, AuthError>) -> Result<AuthInfo, Refusal> {
         let token = token.map_err(|e| self.refuse_for(e, &needs))?;
         let needed = needs.map_err(|e| self.refuse_scopes(e, &self.policy.required_scopes))?;
-        if !scope::covers(&token.scopes, &needed) {
-            return Err(self.refuse_scopes(AuthError::InsufficientScope, &needed));
+        if !scope::covers(&token.held, &needed) {
+            return Err(self.refuse_scopes(AuthError::InsufficientScope, &self.step_up_scopes(needed, &token)));
         }
-        Ok(token)
+        Ok(token.info)
+    }
+
+    /// The `scope` of a 403 `insufficient_scope` challenge: what the request
+    /// needs, then (`challengeScopes: "neededAndGranted"`) the scopes this
+    /// resource knows that the token already holds, under their full names,
+    /// so a client that replaces its scope set on step-up does not lose them
+    /// (MCP authorization 2025-11-25, "Scope Challenge Handling").
+    fn step_up_scopes(&self, mut scopes: Vec<String>, token: &Accepted) -> Vec<String> {
+        if self.policy.challenge_scopes == ChallengeScopes::NeededAndGranted {
+            let prefix = self.policy.issuer(&token.issuer).and_then(|i| i.scope_prefix.as_deref());
+            let holds = scope::held(&token.info.scopes, prefix, &Default::default());
+            for known in self.policy.known_scopes.iter().filter(|k| holds.contains(k)) {
+                scope::insert(&mut scopes, known);
+            }
+        }
+        scopes
     }
 
     /// A refusal whose challenge names the scopes the request needs, when known.
@@ -297,13 +314,13 @@ impl<V: SignatureVerifier> Validator<V> {
     pub fn issuer_for(&self, authorization: Option<&str>) -> Option<&str> {
         let token = bearer::extract(authorization).ok().filter(|t| t.len() <= self.policy.max_token_bytes)?;
         // A token verified before needs no parsing to say where it is from.
-        let cached = self.cache.lock().ok().and_then(|c| c.get(token).map(|info| info.issuer.clone()));
-        if let Some(iss) = cached {
-            return self.policy.issuer(&iss).map(|i| i.issuer.as_str());
+        let cached = self.cache.lock().ok().and_then(|c| c.get(token).map(|accepted| accepted.issuer.clone()));
+        if let Some(issuer) = cached {
+            return self.policy.issuer(&issuer).map(|i| i.issuer.as_str());
         }
         let jws = jws::parse(token).ok()?;
         let iss = jws.claims.get("iss")?.as_str()?;
-        self.policy.issuer(iss).map(|i| i.issuer.as_str())
+        self.policy.issuer_of(iss, &jws.claims).map(|i| i.issuer.as_str())
     }
 
     /// True if a key set is loaded for `issuer`.
@@ -332,7 +349,7 @@ impl<V: SignatureVerifier> Validator<V> {
         let jws = jws::parse(token)?;
 
         let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or(AuthError::UnknownIssuer)?;
-        let issuer = self.policy.issuer(iss).ok_or(AuthError::UnknownIssuer)?;
+        let issuer = self.policy.issuer_of(iss, &jws.claims).ok_or(AuthError::UnknownIssuer)?;
         if !issuer.algorithms.contains(&jws.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
         }
@@ -363,23 +380,27 @@ impl<V: SignatureVerifier> Validator<V> {
         })
     }
 
-    /// Step 7 for a token whose signature verified: claims, then the `AuthInfo`.
-    fn accept(&self, token: String, iss: &str, typ: Option<&str>, claims: Map<String, Value>, now: u64) -> Result<AuthInfo, AuthError> {
-        let issuer = self.policy.issuer(iss).ok_or(AuthError::UnknownIssuer)?;
-        let exp = claims::check(&claims, typ, &self.policy, issuer, now)?;
-        let scopes = scope::granted(&claims, &issuer.scope_claims)?;
+    /// Step 7 for a token whose signature verified under the configured
+    /// issuer entry `issuer`: claims, then the `AuthInfo` and what it holds.
+    fn accept(&self, token: String, issuer: &str, typ: Option<&str>, claims: Map<String, Value>, now: u64) -> Result<Accepted, AuthError> {
+        let entry = self.policy.issuer(issuer).ok_or(AuthError::UnknownIssuer)?;
+        let exp = claims::check(&claims, typ, &self.policy, entry, now)?;
+        let scopes = scope::granted(&claims, &entry.scope_claims)?;
+        let held = scope::held(&scopes, entry.scope_prefix.as_deref(), &self.policy.scope_implies);
         let string_claim = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
-        Ok(AuthInfo {
+        let info = AuthInfo {
             token,
-            client_id: issuer.client_id_claims.iter().find_map(|c| string_claim(c)),
+            client_id: claims::client_id(&claims, entry).map(str::to_owned),
             scopes,
             expires_at: exp as u64,
             resource: self.policy.resource.clone(),
             subject: string_claim("sub"),
-            issuer: issuer.issuer.clone(),
-            audience: claims::audiences(&claims)?,
+            // The token's own `iss`: a placeholder entry's tenant, not the pattern.
+            issuer: string_claim("iss").ok_or(AuthError::UnknownIssuer)?,
+            audience: claims::audiences(&claims, entry)?,
             claims,
-        })
+        };
+        Ok(Accepted { info, issuer: entry.issuer.clone(), held })
     }
 }
 

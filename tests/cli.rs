@@ -120,7 +120,8 @@ fn documented_outputs_for_the_demo() {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["ok", "status", "error", "code", "description", "wwwAuthenticate"]);
     assert_eq!((v["status"].as_u64(), v["error"].as_str(), v["code"].as_str()), (Some(403), Some("insufficient_scope"), Some("ERR_INSUFFICIENT_SCOPE")));
-    assert!(v["wwwAuthenticate"].as_str().unwrap().contains(r#"scope="mcp:access pet-profile:write""#));
+    // What the call needs, then what Bob already holds (challengeScopes "neededAndGranted").
+    assert!(v["wwwAuthenticate"].as_str().unwrap().contains(r#"scope="mcp:access pet-profile:write pet-profile:read""#));
 
     // exp is 4102444800; the default leeway is 60 s.
     let out = run(&with(&base, &["--now", "4102444859", "-"]), Some(&bob));

@@ -2,7 +2,8 @@
 //! 1. any change to a valid token's bytes is refused (canonical encodings make
 //!    every other string decode to something else or to nothing);
 //! 2. a key from another issuer's set never verifies a token;
-//! 3. scope decisions match a small reference model;
+//! 3. scope decisions match a small reference model (scope hierarchies, an
+//!    issuer's scope prefix, and what a 403 challenge names included);
 //!
 //! and, below them, what reusing a verified token must never change.
 
@@ -146,38 +147,76 @@ proptest! {
     #[test]
     fn scope_decisions_match_a_reference_model(
         granted in proptest::collection::btree_set("s[0-5]", 0..6),
-        required in proptest::collection::btree_set("s[0-5]", 0..3),
-        tools in proptest::collection::btree_map("t[0-4]", proptest::collection::btree_set("s[0-5]", 0..3), 0..5),
+        required in proptest::collection::btree_set(scope_name(), 0..3),
+        tools in proptest::collection::btree_map("t[0-4]", proptest::collection::btree_set(scope_name(), 0..3), 0..5),
         calls in proptest::collection::vec("t[0-6]", 0..4),
+        implications in proptest::collection::btree_map(0usize..12, proptest::collection::btree_set(0usize..12, 0..3), 0..5),
+        prefix in any::<bool>(),
         deny in any::<bool>(),
+        granted_in_challenge in any::<bool>(),
     ) {
+        // The twelve scope names: s0..s5 and their prefixed forms; an implication only points
+        // to a later name, so the hierarchy never has a cycle.
+        let names: Vec<String> = (0..6).map(|i| format!("s{i}")).chain((0..6).map(|i| format!("p/s{i}"))).collect();
+        let implies: std::collections::BTreeMap<String, BTreeSet<String>> = implications
+            .iter()
+            .map(|(from, to)| (names[*from].clone(), to.iter().filter(|t| *t > from).map(|t| names[*t].clone()).collect()))
+            .filter(|(_, to): &(String, BTreeSet<String>)| !to.is_empty())
+            .collect();
         let mut config = base_config();
+        if prefix {
+            config["issuers"][0]["scopePrefix"] = "p/".into();
+        }
         config["requiredScopes"] = json!(required);
         config["tools"] = json!(tools);
+        config["scopeImplies"] = json!(implies);
         config["defaultPolicy"] = (if deny { "deny" } else { "allow" }).into();
+        config["challengeScopes"] = (if granted_in_challenge { "neededAndGranted" } else { "needed" }).into();
         let v = validator(config);
         let token = sign("p256", &json!({"alg": "ES256", "kid": "p256"}), &claims(A, &granted.iter().cloned().collect::<Vec<_>>().join(" ")));
         let batch: Vec<Value> = calls.iter().enumerate().map(|(i, t)| json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": t}})).collect();
         let body = if batch.is_empty() { None } else { Some(Value::Array(batch).to_string()) };
         let result = v.verify(Some(&token), body.as_deref().map(str::as_bytes), NOW);
 
-        // The model: unlisted tools are refused under deny; otherwise every needed scope must be granted.
+        // The model: unlisted tools are refused under deny; otherwise every needed scope must be
+        // held: granted, or granted under the prefix, or implied by one of those, transitively.
         let unlisted = calls.iter().any(|t| !tools.contains_key(t));
         let needed: BTreeSet<String> = required.iter().cloned().chain(calls.iter().filter_map(|t| tools.get(t)).flatten().cloned()).collect();
+        let direct: BTreeSet<String> = granted.iter().cloned().chain(granted.iter().filter(|_| prefix).map(|g| format!("p/{g}"))).collect();
+        let mut held = direct.clone();
+        loop {
+            let more: BTreeSet<String> = held.iter().filter_map(|h| implies.get(h)).flatten().cloned().collect();
+            if more.is_subset(&held) {
+                break;
+            }
+            held.extend(more);
+        }
         match result {
             Ok(info) => {
                 prop_assert!(!(deny && unlisted));
-                prop_assert!(needed.is_subset(&info.scopes.iter().cloned().collect()));
+                prop_assert!(needed.is_subset(&held));
+                prop_assert_eq!(info.scopes.iter().cloned().collect::<BTreeSet<_>>(), granted.clone(), "AuthInfo.scopes is what the token granted");
             }
             Err(r) if deny && unlisted => prop_assert_eq!(r.error.code(), "ERR_MCP_OPERATION_DENIED"),
             Err(r) => {
                 prop_assert_eq!(r.error.code(), "ERR_INSUFFICIENT_SCOPE");
-                prop_assert!(!needed.is_subset(&granted));
+                prop_assert!(!needed.is_subset(&held));
+                // The challenge names what the request needs and, by default, what the token
+                // already holds directly that this resource knows (required or any tool's scopes).
+                let known: BTreeSet<String> = required.iter().cloned().chain(tools.values().flatten().cloned()).collect();
+                let mut want = needed.clone();
+                if granted_in_challenge {
+                    want.extend(known.intersection(&direct).cloned());
+                }
                 let challenged: BTreeSet<String> = r.www_authenticate.split("scope=\"").nth(1).unwrap_or("").split('"').next().unwrap_or("").split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-                prop_assert_eq!(challenged, needed, "the challenge names exactly what the request needs");
+                prop_assert_eq!(challenged, want);
             }
         }
     }
+}
+
+fn scope_name() -> impl Strategy<Value = String> {
+    prop_oneof!["s[0-5]", "p/s[0-5]"]
 }
 
 // ------------------------------------------------------------ the verified-token cache

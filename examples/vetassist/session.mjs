@@ -102,6 +102,7 @@ async function connectAs(login) {
   }
   /** Calls a tool; when the gateway asks for more scope, the SDK sends the user back to
    *  the authorization server (step-up), and the call is retried with the new token. */
+  const session = { client, user, callTool, stepUps: 0 };
   async function callTool(name, args) {
     user.code = undefined;
     try {
@@ -109,11 +110,12 @@ async function connectAs(login) {
     } catch (e) {
       if (!(e instanceof UnauthorizedError) || !user.code) throw e;
       console.log('   step-up: the gateway asked for more scope; signed in again and retrying');
+      session.stepUps++;
       await transport.finishAuth(user.code);
       return client.callTool({ name, arguments: args });
     }
   }
-  return { client, user, callTool };
+  return session;
 }
 
 step(1, `An MCP request without a token to ${gateway}`);
@@ -138,6 +140,14 @@ console.log(`   get_pet_profile → ${profile.content[0].text}`);
 const updated = await alice.callTool('update_pet_profile', { petId: 'rex', weightKg: 30.5 });
 console.log(`   update_pet_profile → ${updated.content[0].text}`);
 assert.match(updated.content[0].text, /"updated":true/);
+// The write step-up's challenge named what she already held too, so her new token kept it.
+const aliceScopes = alice.user.tokens().scope.split(' ');
+console.log(`   after the write step-up her token holds: ${aliceScopes.join(' ')}`);
+assert.ok(aliceScopes.includes('pet-profile:read') && aliceScopes.includes('pet-profile:write'), aliceScopes.join(' '));
+const stepUpsSoFar = alice.stepUps;
+const again = await alice.callTool('get_pet_profile', { petId: 'rex' });
+assert.equal(alice.stepUps, stepUpsSoFar, 'reading again needs no new step-up');
+console.log(`   get_pet_profile again, no step-up → ${again.content[0].text}`);
 await alice.client.close();
 
 step(5, 'Bob (pet owner) connects and reads his pet');
@@ -153,7 +163,7 @@ const denied = await fetch(gateway, {
 });
 console.log(`   ${denied.status} WWW-Authenticate: ${denied.headers.get('www-authenticate')}`);
 assert.equal(denied.status, 403);
-assert.match(denied.headers.get('www-authenticate'), /error="insufficient_scope".*scope="mcp:access pet-profile:write"/);
+assert.match(denied.headers.get('www-authenticate'), /error="insufficient_scope".*scope="mcp:access pet-profile:write pet-profile:read"/);
 const stepUp = await bob.callTool('update_pet_profile', { petId: 'rex', weightKg: 1 }).then(() => 'accepted', (e) => e.message);
 assert.notEqual(stepUp, 'accepted');
 console.log(`   through the SDK client (which tries to step up): ${stepUp}`);

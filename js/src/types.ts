@@ -21,16 +21,33 @@ export interface McpAuthConfig {
   resourceTosUri?: string;
   realm?: string;
   resourceMetadataUrl?: string;
+  /** Scope hierarchy: a scope implies these (transitively), e.g. `{ 'pet-profile:write': ['pet-profile:read'] }`. */
+  scopeImplies?: Record<string, string[]>;
+  /** What a 403 `insufficient_scope` names: what the request needs, or also what the token already holds (default). */
+  challengeScopes?: 'needed' | 'neededAndGranted';
 }
 
 /** One trusted authorization server. */
 export interface IssuerConfig {
+  /** The exact `iss`, or one with a `{claim}` placeholder (`https://login.microsoftonline.com/{tid}/v2.0`; then `tenants` and `jwksUri` are required). */
   issuer: string;
   jwksUri?: string;
   algorithms?: Array<'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'EdDSA'>;
   typ?: 'at+jwt';
+  /** Top-level claim names or RFC 6901 JSON Pointers (`/realm_access/roles`); strings, arrays of strings, or objects whose member names are scopes. */
   scopeClaims?: string[];
+  /** Top-level claim names or JSON Pointers; the first present string is the client id. */
   clientIdClaims?: string[];
+  /** With a `{claim}` placeholder in `issuer`: the values it may take, or `'*'` for any. */
+  tenants?: string[] | '*';
+  /** A granted scope `s` also satisfies a needed `scopePrefix + s` (Entra: `api://app/`). */
+  scopePrefix?: string;
+  /** When set, the token's client id must be one of these. */
+  clientIds?: string[];
+  /** Accept tokens of this issuer without `aud` when their client id is listed in `clientIds` (Cognito access tokens). */
+  audienceOptional?: boolean;
+  /** Claims that must be present with exactly these string values, e.g. `{ token_use: 'access' }`. */
+  requiredClaimValues?: Record<string, string>;
 }
 
 /**
@@ -60,7 +77,7 @@ export type ErrorCode =
   | 'ERR_JWS_ALG_SYMMETRIC' | 'ERR_JWS_ALG_NOT_ALLOWED' | 'ERR_JWS_CRIT' | 'ERR_JWS_B64' | 'ERR_JWT_ISSUER'
   | 'ERR_JWKS_UNAVAILABLE' | 'ERR_JWKS_NO_MATCHING_KEY' | 'ERR_JWKS_AMBIGUOUS_KEY' | 'ERR_JWS_SIGNATURE'
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_YET_VALID' | 'ERR_JWT_ISSUED_IN_FUTURE' | 'ERR_JWT_AUDIENCE'
-  | 'ERR_JWT_CLAIM_MISSING' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_TYPE' | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_JWT_CLAIM_MISSING' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_VALUE' | 'ERR_JWT_CLIENT' | 'ERR_JWT_TYPE' | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_MCP_CONTENT_TYPE' | 'ERR_MCP_CONTENT_ENCODING' | 'ERR_MCP_REQUEST_INVALID' | 'ERR_MCP_BODY_TOO_LARGE'
   | 'ERR_MCP_OPERATION_DENIED';
 

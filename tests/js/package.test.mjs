@@ -63,6 +63,7 @@ test("the README's Node example runs as written", () => {
   const out = execFileSync(process.execPath, [join(project, 'readme-example.mjs')], { cwd: repo, encoding: 'utf8' });
   assert.match(out, /^keys: 1 usable, 0 skipped$/m);
   assert.match(out, /^accepted: bob with mcp:access pet-profile:read$/m);
-  assert.match(out, /^403 ERR_INSUFFICIENT_SCOPE: Bearer error="insufficient_scope", .*scope="mcp:access pet-profile:write"/m);
+  // What the call needs, then what Bob already holds (challengeScopes "neededAndGranted", the default).
+  assert.match(out, /^403 ERR_INSUFFICIENT_SCOPE: Bearer error="insufficient_scope", .*scope="mcp:access pet-profile:write pet-profile:read"/m);
   assert.match(out, /^config error in resource: /m);
 });

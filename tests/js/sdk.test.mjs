@@ -148,7 +148,8 @@ test('a tool whose scope the client lacks: 403 naming that scope', async () => {
   assert.equal(res.status, 403);
   const challenge = res.headers.get('www-authenticate');
   assert.match(challenge, /error="insufficient_scope"/);
-  assert.match(challenge, /scope="mcp:access pet-profile:write"/);
+  // What the call needs, then what the token already holds (challengeScopes "neededAndGranted").
+  assert.match(challenge, /scope="mcp:access pet-profile:write pet-profile:read"/);
   assert.equal((await res.json()).code, 'ERR_INSUFFICIENT_SCOPE');
   await client.close();
 });
