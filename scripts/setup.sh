@@ -59,4 +59,26 @@ setup_js_tests() {
   install_with_tarball tests/js
   # The demo's origin (Express + the MCP SDK) is the origin of the security tests too.
   npm_install examples/vetassist
+  setup_interop
+}
+
+# What the real-client tests (tests/js/clients.test.mjs) run besides npm
+# packages: the official Python MCP SDK in a venv (tests/interop/requirements.txt,
+# pinned), and headless Chromium from the distribution's packages.
+setup_interop() {
+  local venv=target/interop/venv stamp=target/interop/venv/.installed
+  if [ ! -f "$stamp" ] || [ tests/interop/requirements.txt -nt "$stamp" ]; then
+    command -v python3 >/dev/null || { echo "setup: python3 (3.10 or newer) is required" >&2; exit 1; }
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+    touch "$stamp"
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    command -v apt-get >/dev/null || { echo "setup: headless Chromium is needed at /usr/bin/chromium (Debian package chromium)" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium > /dev/null
+  fi
 }

@@ -6,6 +6,7 @@
 //! # Defaults
 //! - `forwardToken`: false (the MCP spec forbids passing the client's token on).
 //! - `allowedOrigins`: none (no `Origin` check).
+//! - `allowedHosts`: none besides the resource's own host (`Host` is always checked).
 //! - `upstreamTimeoutMs`: 30000 (until the origin's response headers arrive).
 //! - `jwksCooldownSeconds`: 30. `jwksTimeoutMs`: 5000. `maxStaleSeconds`: 3600.
 //! - `jwksMinTtlSeconds`: 60. `jwksMaxTtlSeconds`: 86400 (300 when the key
@@ -37,6 +38,7 @@ pub const DEFAULT_JWKS_TTL_SECONDS: u64 = 300;
 pub struct GatewaySettings {
     pub forward_token: bool,
     pub allowed_origins: Vec<String>,
+    pub allowed_hosts: Vec<String>,
     pub upstream_timeout_ms: u64,
     pub jwks_cooldown_seconds: u64,
     pub jwks_timeout_ms: u64,
@@ -84,6 +86,7 @@ impl Default for GatewaySettings {
         Self {
             forward_token: false,
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             upstream_timeout_ms: 30_000,
             jwks_cooldown_seconds: 30,
             jwks_timeout_ms: 5_000,
@@ -98,9 +101,10 @@ impl Default for GatewaySettings {
 }
 
 /// The names of the gateway-only fields in `MCP_AUTH`.
-pub const GATEWAY_FIELDS: [&str; 11] = [
+pub const GATEWAY_FIELDS: [&str; 12] = [
     "forwardToken",
     "allowedOrigins",
+    "allowedHosts",
     "upstreamTimeoutMs",
     "jwksCooldownSeconds",
     "jwksTimeoutMs",
@@ -137,8 +141,97 @@ pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigErr
             return Err(ConfigError::new(format!("allowedOrigins[{i}]"), "must be an origin such as https://app.example.com (scheme and host, no path)"));
         }
     }
+    for (i, host) in settings.allowed_hosts.iter().enumerate() {
+        if !is_host_and_port(host) {
+            return Err(ConfigError::new(
+                format!("allowedHosts[{i}]"),
+                "must be a host name, optionally with a port, as clients put it in Host (mcp.example.com, mcp.example.com:8443, [::1]:8787): no scheme, path or wildcard",
+            ));
+        }
+    }
     let policy = Policy::from_config(Config::from_value(Value::Object(all))?)?;
     Ok((policy, settings))
+}
+
+/// `host` or `host:port` as RFC 9110 §7.2 `Host` carries it (a reg-name,
+/// IPv4 or bracketed IPv6 address, then an optional decimal port).
+fn is_host_and_port(value: &str) -> bool {
+    let (host, port) = match value.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((addr, rest)) if !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') => (addr, rest.strip_prefix(':')),
+            _ => return false,
+        },
+        None => match value.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (value, None),
+        },
+    };
+    let name_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'));
+    name_ok && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A refusal at the transport, before any credential is looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportRefusal {
+    /// `Host` names neither the resource's host nor an `allowedHosts` entry:
+    /// the request was not meant for this server, or a page that rebound a
+    /// name it controls to this address sent it (DNS rebinding; MCP
+    /// Streamable HTTP transport, "Security Warning"). RFC 9110 §15.5.20.
+    MisdirectedRequest,
+    /// A browser `Origin` not in `allowedOrigins`, when the list is set.
+    OriginNotAllowed,
+}
+
+impl TransportRefusal {
+    /// Status, `error`, stable code and fixed description, in one place.
+    pub fn wire(self) -> (u16, &'static str, &'static str, &'static str) {
+        match self {
+            Self::MisdirectedRequest => (421, "misdirected_request", "ERR_HOST_NOT_ALLOWED", "This server does not answer for that host"),
+            Self::OriginNotAllowed => (403, "origin_not_allowed", "ERR_ORIGIN_NOT_ALLOWED", "Requests from this origin are not allowed"),
+        }
+    }
+}
+
+/// The transport checks, first on every request: `authority` is the request
+/// URL's host and port as the platform built it from `Host`; the resource's
+/// own authority and `allowedHosts` are accepted (ASCII case-insensitively;
+/// an `allowedHosts` entry without a port matches that host on any port).
+pub fn check_transport(settings: &GatewaySettings, resource_authority: &str, authority: &str, origin: Option<&str>) -> Result<(), TransportRefusal> {
+    let host_of = |a: &str| -> String {
+        let a = a.to_ascii_lowercase();
+        match a.rfind(':') {
+            Some(i) if !a[i..].contains(']') => a[..i].to_owned(),
+            _ => a,
+        }
+    };
+    let allowed = authority.eq_ignore_ascii_case(resource_authority)
+        || settings
+            .allowed_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(authority) || (is_host_and_port(h) && !has_port(h) && host_of(authority) == h.to_ascii_lowercase()));
+    if !allowed {
+        return Err(TransportRefusal::MisdirectedRequest);
+    }
+    if let Some(o) = origin {
+        if !settings.allowed_origins.is_empty() && !settings.allowed_origins.iter().any(|a| a == o) {
+            return Err(TransportRefusal::OriginNotAllowed);
+        }
+    }
+    Ok(())
+}
+
+fn has_port(host: &str) -> bool {
+    match host.strip_prefix('[') {
+        Some(v6) => v6.contains("]:"),
+        None => host.contains(':'),
+    }
+}
+
+/// The authority (`host[:port]`) of an absolute URL as the platform
+/// serialized it (no user info: request URLs carry none). `None` without one.
+pub fn authority(url: &str) -> Option<&str> {
+    let after_scheme = &url[url.find("://")? + 3..];
+    Some(after_scheme.split(['/', '?', '#']).next().unwrap_or(""))
 }
 
 /// Seconds a fetched key set stays fresh: `max-age` from `Cache-Control`
@@ -336,6 +429,42 @@ mod tests {
         assert_eq!(connection_options(" , x-a,,X-B "), ["x-a", "x-b"]);
         assert_eq!(connection_options("x y, ok, bad\u{7f}"), ["ok"]);
         assert_eq!(connection_options(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn host_and_origin_are_checked_first() {
+        let mut s = GatewaySettings::default();
+        let check = |s: &GatewaySettings, host: &str, origin: Option<&str>| check_transport(s, "mcp.example.com", host, origin);
+        assert_eq!(check(&s, "mcp.example.com", None), Ok(()));
+        assert_eq!(check(&s, "MCP.Example.com", Some("https://anything.example")), Ok(()));
+        for bad in ["evil.example", "mcp.example.com:8443", "127.0.0.1:8787", "mcp.example.com.evil.example", ""] {
+            assert_eq!(check(&s, bad, None), Err(TransportRefusal::MisdirectedRequest), "{bad}");
+        }
+        s.allowed_hosts = vec!["127.0.0.1".into(), "gw.workers.dev:443".into(), "[::1]".into()];
+        assert_eq!(check(&s, "127.0.0.1:8787", None), Ok(()));
+        assert_eq!(check(&s, "127.0.0.1", None), Ok(()));
+        assert_eq!(check(&s, "[::1]:9", None), Ok(()));
+        assert_eq!(check(&s, "gw.workers.dev:443", None), Ok(()));
+        assert_eq!(check(&s, "gw.workers.dev", None), Err(TransportRefusal::MisdirectedRequest));
+        s.allowed_origins = vec!["https://app.example".into()];
+        assert_eq!(check(&s, "mcp.example.com", Some("https://app.example")), Ok(()));
+        assert_eq!(check(&s, "mcp.example.com", Some("https://evil.example")), Err(TransportRefusal::OriginNotAllowed));
+        assert_eq!(check(&s, "mcp.example.com", None), Ok(()), "no Origin: not a browser, nothing to check");
+        assert_eq!(authority("https://mcp.example.com:8443/mcp?x"), Some("mcp.example.com:8443"));
+        assert_eq!(authority("http://[::1]:8787"), Some("[::1]:8787"));
+    }
+
+    #[test]
+    fn allowed_hosts_are_host_names_with_optional_ports() {
+        for ok in ["mcp.example.com", "mcp.example.com:8443", "127.0.0.1", "[::1]:8787", "localhost"] {
+            assert!(is_host_and_port(ok), "{ok}");
+        }
+        for bad in ["", "https://mcp.example.com", "mcp.example.com/mcp", "*.example.com", "a b", "host:", "host:123456", "[zz]", "u@host"] {
+            assert!(!is_host_and_port(bad), "{bad}");
+        }
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"allowedHosts":["https://m.example"]}))
+            .unwrap_err();
+        assert_eq!(e.field, "allowedHosts[0]");
     }
 
     #[test]

@@ -75,4 +75,4 @@ pub use error::{AuthError, ConfigError, Rfc6750Error};
 pub use jwa::Algorithm;
 pub use keys::{KeySet, SkippedKey};
 pub use metadata::{well_known_urls, ProtectedResourceMetadata};
-pub use validator::{AuthInfo, Decision, JwksReport, PendingSignature, Refusal, SetJwksError, SignatureCheck, Validator};
+pub use validator::{AuthInfo, Decision, JwksReport, PendingSignature, Refusal, RefusedCaller, SetJwksError, SignatureCheck, Validator};

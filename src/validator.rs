@@ -71,6 +71,22 @@ pub struct Refusal {
     pub error: AuthError,
     /// The `WWW-Authenticate` header value.
     pub www_authenticate: String,
+    /// Who was refused, when the token itself was valid (a 403): for the
+    /// operator's log, never sent to the client.
+    pub caller: Option<Box<RefusedCaller>>,
+}
+
+/// The verified caller of a request refused for what it asked, not for its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedCaller {
+    /// The token's `iss`.
+    pub issuer: String,
+    /// The token's `sub`.
+    pub subject: Option<String>,
+    /// The token's client id.
+    pub client_id: Option<String>,
+    /// The scopes the request needed.
+    pub needed: Vec<String>,
 }
 
 impl Refusal {
@@ -276,9 +292,21 @@ impl<V: SignatureVerifier> Validator<V> {
     /// The token decision (or failure) against what the request needs.
     fn authorize(&self, token: Result<Accepted, AuthError>, needs: Result<Vec<String>, AuthError>) -> Result<AuthInfo, Refusal> {
         let token = token.map_err(|e| self.refuse_for(e, &needs))?;
-        let needed = needs.map_err(|e| self.refuse_scopes(e, &self.policy.required_scopes))?;
+        let caller = |needed: &[String]| {
+            Box::new(RefusedCaller {
+                issuer: token.info.issuer.clone(),
+                subject: token.info.subject.clone(),
+                client_id: token.info.client_id.clone(),
+                needed: needed.to_vec(),
+            })
+        };
+        let needed = match needs {
+            Ok(needed) => needed,
+            Err(e) => return Err(Refusal { caller: Some(caller(&[])), ..self.refuse_scopes(e, &self.policy.required_scopes) }),
+        };
         if !scope::covers(&token.held, &needed) {
-            return Err(self.refuse_scopes(AuthError::InsufficientScope, &self.step_up_scopes(needed, &token)));
+            let refusal = self.refuse_scopes(AuthError::InsufficientScope, &self.step_up_scopes(needed.clone(), &token));
+            return Err(Refusal { caller: Some(caller(&needed)), ..refusal });
         }
         Ok(token.info)
     }
@@ -305,7 +333,7 @@ impl<V: SignatureVerifier> Validator<V> {
     }
 
     fn refuse_scopes(&self, error: AuthError, scopes: &[String]) -> Refusal {
-        Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error }
+        Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error, caller: None }
     }
 
     /// The configured issuer a token claims to come from, so an I/O layer can

@@ -1,13 +1,18 @@
 // VetAssist's authorization server for the demo: oidc-provider with two users,
-// its login and consent screens, dynamic client registration (RFC 7591),
-// authorization code + PKCE, client credentials, and JWT access tokens for the
-// resource the client names (RFC 8707). Demo only: any password is accepted.
+// its login and consent screens, dynamic client registration (RFC 7591) that
+// takes what real MCP clients send, Client ID Metadata Documents, authorization
+// code + PKCE, refresh tokens, client credentials, CORS for clients in a
+// browser, and JWT access tokens for the resource the client names (RFC 8707).
+// Demo only: any password is accepted.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
 
 export const SCOPES = ['mcp:access', 'pet-profile:read', 'pet-profile:write'];
+
+/** The grant types this server issues tokens for (what registration may ask for). */
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
 
 /** Who may have which scopes. */
 export const USERS = {
@@ -35,7 +40,10 @@ export function createProvider(issuer, { keys = [signingKey(`vetassist-${Date.no
   const provider = new Provider(issuer, {
     clients,
     jwks: { keys },
-    scopes: SCOPES,
+    // offline_access turns refresh tokens on (oidc-provider issues one when a
+    // client that registered the refresh_token grant asks for offline_access,
+    // as the MCP SDKs do when the server lists it).
+    scopes: [...SCOPES, 'offline_access'],
     claims: { openid: ['sub'], profile: ['name'] },
     async findAccount(ctx, id) {
       if (!USERS[id]) return undefined;
@@ -46,6 +54,10 @@ export function createProvider(issuer, { keys = [signingKey(`vetassist-${Date.no
     features: {
       devInteractions: { enabled: true },
       registration: { enabled: true },
+      // The MCP 2025-11-25 preferred registration: an https client_id naming
+      // the client's own metadata document (clients on the open web; the local
+      // demo's clients register dynamically).
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -58,7 +70,9 @@ export function createProvider(issuer, { keys = [signingKey(`vetassist-${Date.no
         },
       },
     },
-    ttl: { ClientCredentials: 600, AccessToken: 600 },
+    // CORS on the token endpoint for public clients in a browser, from the origin of one of their redirect URIs.
+    clientBasedCORS: (ctx, origin, client) => client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
+    ttl: { ClientCredentials: 600, AccessToken: 600, RefreshToken: 86400 },
   });
   provider.proxy = false;
   return provider;
@@ -70,16 +84,30 @@ export async function startAuthorizationServer(port) {
   const provider = createProvider(issuer);
   const handle = provider.callback();
   const server = createServer((req, res) => {
-    if (req.method !== 'POST' || req.url !== '/reg') return handle(req, res);
-    // This AS's policy: a registration does not limit which of the resource's
-    // scopes a client may ask for; what a token gets is limited per user. (The
-    // MCP SDK registers with the first 401's scope, which would rule out step-up.)
+    if (req.url !== '/reg') return handle(req, res);
+    // Registration from a browser (RFC 7591 from a client running in a page): CORS.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.method === 'OPTIONS') {
+      return res.writeHead(204, { 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization', 'Access-Control-Max-Age': '86400' }).end();
+    }
+    if (req.method !== 'POST') return handle(req, res);
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       try {
         const metadata = JSON.parse(Buffer.concat(chunks).toString() || '{}');
+        // This AS's policy: a registration does not limit which of the resource's
+        // scopes a client may ask for; what a token gets is limited per user. (The
+        // MCP SDKs register with the first 401's scope, which would rule out step-up.)
         delete metadata.scope;
+        // RFC 7591 §3.2.1: the server may replace requested metadata with values
+        // it supports. Grant types it does not issue are dropped (and the
+        // registration response says what the client got), rather than the
+        // registration failing.
+        if (Array.isArray(metadata.grant_types)) {
+          const supported = metadata.grant_types.filter((g) => GRANT_TYPES.includes(g));
+          metadata.grant_types = supported.length ? supported : ['authorization_code'];
+        }
         req.body = metadata;
       } catch {
         req.body = {};

@@ -3,7 +3,7 @@
 // It trusts the identity the gateway sends only after checking the gateway's
 // v2 signature over the request exactly as it arrived, and refuses to see a
 // request id twice, as the README's "Identity headers for origins" describes.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -97,8 +97,10 @@ function vetAssist(identity, onExecute) {
  * Starts the MCP server on 127.0.0.1:port; with a secret, only requests the
  * gateway signed are served. `onExecute` is told of every tool call and
  * resource read the SDK dispatches ({ kind, name, subject, scopes, arguments }).
+ * With `sessions`, the server keeps MCP sessions (Mcp-Session-Id, GET streams,
+ * DELETE) instead of answering each request on its own.
  */
-export async function startMcpServer(port, secret, { onExecute, allowV1 = false } = {}) {
+export async function startMcpServer(port, secret, { onExecute, allowV1 = false, sessions = false } = {}) {
   const seen = new Map();
   const app = express();
   // The raw bytes are kept for the signature's body digest.
@@ -107,6 +109,7 @@ export async function startMcpServer(port, secret, { onExecute, allowV1 = false 
     const identity = secret ? verifyGatewayIdentity(req, secret, { seen, allowV1 }) : { subject: req.get('X-MCP-Auth-Subject') };
     if (identity.error) return res.status(401).json({ error: 'not_from_gateway', error_description: identity.error });
     if (req.get('authorization')) return res.status(400).json({ error: 'token_passed_through' });
+    if (sessions) return session(req, res, identity);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     const server = vetAssist(identity, onExecute);
     res.on('close', () => {
@@ -116,6 +119,20 @@ export async function startMcpServer(port, secret, { onExecute, allowV1 = false 
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
   });
+  const open = new Map();
+  /** A request of a session: an initialize starts one, the rest go to theirs (404 for an unknown one, per the transport spec). */
+  async function session(req, res, identity) {
+    const id = req.get('Mcp-Session-Id');
+    if (id) {
+      const transport = open.get(id);
+      if (!transport) return res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      return transport.handleRequest(req, res, req.body);
+    }
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (sid) => open.set(sid, transport) });
+    transport.onclose = () => open.delete(transport.sessionId);
+    await vetAssist(identity, onExecute).connect(transport);
+    return transport.handleRequest(req, res, req.body);
+  }
   const listener = await new Promise((resolve, reject) => {
     const l = app.listen(port, '127.0.0.1', () => resolve(l)).once('error', reject);
   });

@@ -54,13 +54,14 @@ export function requestId() {
  * null), its headers minus every name in the Set `drop` or in `dropAlso`
  * and every name starting with one of `dropPrefixes` (all lower case; a
  * name is compared with `_` read as `-`, as CGI-style origins read it),
- * plus `add` (flat list). Redirects are returned, not followed. Resolves to the origin's response (when `responseAdd` is not
- * empty, a copy with those headers set, its body still a stream), or to the string
+ * plus `add` (flat list). Redirects are returned, not followed. Resolves to
+ * the origin's response (with `responseSet` or `responseAppend` not empty, a
+ * copy with those headers set or appended, its body still a stream), or to the string
  * "timeout" when no response arrived within `timeoutMs` (the fetch is then
  * aborted); rejects when the origin cannot be reached. The timer stops when
  * the response starts, so a long event stream is never cut by it.
  */
-export function forward(request, target, body, drop, dropAlso, dropPrefixes, add, timeoutMs, responseAdd) {
+export function forward(request, target, body, drop, dropAlso, dropPrefixes, add, timeoutMs, responseSet, responseAppend) {
   // A copy made by the platform, then the deletions: cheaper than copying
   // header by header. The names are collected before any is deleted (a
   // Headers iterator walks the live list and would skip one after a deletion).
@@ -81,8 +82,9 @@ export function forward(request, target, body, drop, dropAlso, dropPrefixes, add
   const sent = fetch(target, { method: request.method, headers, body, redirect: 'manual', signal: controller.signal }).then((response) => {
     // Unchanged when there is nothing to add: the runtime then streams the
     // origin's body straight through.
-    if (responseAdd.length === 0) return response;
-    const headers = setAll(new Headers(response.headers), responseAdd);
+    if (responseSet.length === 0 && responseAppend.length === 0) return response;
+    const headers = setAll(new Headers(response.headers), responseSet);
+    for (let i = 0; i + 1 < responseAppend.length; i += 2) headers.append(responseAppend[i], responseAppend[i + 1]);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   });
   return Promise.race([sent, timedOut]).finally(() => clearTimeout(timer));

@@ -33,7 +33,8 @@ extern "C" {
         drop_prefixes: &JsValue,
         add: Vec<String>,
         timeout_ms: f64,
-        response_add: Vec<String>,
+        response_set: Vec<String>,
+        response_append: Vec<String>,
     ) -> Result<Promise, JsValue>;
 
     #[wasm_bindgen(js_name = readBody, catch)]
@@ -82,6 +83,20 @@ impl HeaderList {
         self.set(name, value);
         self
     }
+
+    /// Splits off the list-valued fields (RFC 9110 §5.3: their values combine
+    /// with a comma): those are appended to what another response already
+    /// says, so an origin's own `Access-Control-Expose-Headers` or `Vary`
+    /// survives; the rest replace.
+    pub(super) fn split_list_fields(self) -> (HeaderList, HeaderList) {
+        const LISTS: [&str; 2] = ["Vary", "Access-Control-Expose-Headers"];
+        let (mut set, mut append) = (HeaderList::default(), HeaderList::default());
+        for pair in self.0.chunks_exact(2) {
+            let to = if LISTS.iter().any(|l| l.eq_ignore_ascii_case(&pair[0])) { &mut append } else { &mut set };
+            to.0.extend([pair[0].clone(), pair[1].clone()]);
+        }
+        (set, append)
+    }
 }
 
 /// A response with `status`, `headers` and `body` (none for 204 and HEAD).
@@ -110,13 +125,26 @@ pub(super) struct Outgoing<'a> {
     pub drop_prefixes: &'a JsValue,
     pub add: HeaderList,
     pub timeout_ms: u64,
-    /// Set on the origin's response.
-    pub response_add: HeaderList,
+    /// Set on the origin's response, replacing what it says.
+    pub response_set: HeaderList,
+    /// Added to the origin's response after what it says (list-valued fields).
+    pub response_append: HeaderList,
 }
 
 /// Sends `incoming` on to the origin as `out` says.
 pub(super) async fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Result<Forwarded> {
-    let promise = forward(incoming, out.target, out.body, out.drop, out.drop_also, out.drop_prefixes, out.add.0, out.timeout_ms as f64, out.response_add.0)?;
+    let promise = forward(
+        incoming,
+        out.target,
+        out.body,
+        out.drop,
+        out.drop_also,
+        out.drop_prefixes,
+        out.add.0,
+        out.timeout_ms as f64,
+        out.response_set.0,
+        out.response_append.0,
+    )?;
     Ok(match JsFuture::from(promise).await {
         Ok(value) => match value.dyn_into::<Response>() {
             Ok(response) => Forwarded::Response(response),

@@ -38,6 +38,8 @@ pub(crate) struct Gateway {
     upstream: String,
     /// The resource's path ("" when the resource is a bare origin): requests under it need a token.
     resource_path: String,
+    /// The resource's host and port, as `Host` must name it (unless `allowedHosts` lists another).
+    resource_authority: String,
     metadata_paths: Vec<String>,
     metadata_json: String,
     secret: Option<Vec<u8>>,
@@ -71,6 +73,7 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
     let resource = url::Url::parse(&policy.resource).ok_or_else(|| ConfigError::new("resource", "is not a URL"))?;
     let resource_path = resource.pathname().trim_end_matches('/').to_owned();
+    let resource_authority = resource.host();
     let mut metadata_paths: Vec<String> = crate::well_known_urls(&policy.resource).iter().filter_map(|u| url::Url::parse(u)).map(|u| u.pathname()).collect();
     metadata_paths.push(format!("{resource_path}/.well-known/oauth-protected-resource"));
     let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
@@ -83,6 +86,7 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
         settings,
         upstream,
         resource_path,
+        resource_authority,
         metadata_paths,
         metadata_json,
         secret,
@@ -150,7 +154,19 @@ struct DecisionLine<'a> {
     subject: Option<&'a str>,
     client_id: Option<&'a str>,
     tool: Option<&'a str>,
+    /// For a verified caller refused for what it asked: the scopes the request needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    needed_scopes: Option<&'a [String]>,
     duration_ms: u64,
+}
+
+/// Who a log line is about: a verified caller, whether let through or refused.
+#[derive(Default)]
+struct Caller<'a> {
+    issuer: Option<&'a str>,
+    subject: Option<&'a str>,
+    client_id: Option<&'a str>,
+    needed_scopes: Option<&'a [String]>,
 }
 
 /// The first tool, prompt, resource or method a body names, for the decision log (bounded).
@@ -184,14 +200,17 @@ impl Gateway {
         let method = req.method();
         let headers = req.headers();
         let origin = headers.get("Origin")?;
-        let cors = self.cors(origin.as_deref());
 
-        // MCP transport security: a browser Origin must be on the allowlist when one is configured.
-        if let Some(o) = &origin {
-            if !self.settings.allowed_origins.is_empty() && !self.settings.allowed_origins.contains(o) {
-                return json_response(403, &json!({ "error": "origin_not_allowed" }), HeaderList::default());
-            }
+        // MCP transport security, before anything else: the request's Host
+        // must name this server (DNS rebinding), a browser's Origin must be
+        // allowed when a list is configured.
+        let authority = gateway::authority(&url).unwrap_or("");
+        if let Err(refusal) = gateway::check_transport(&self.settings, &self.resource_authority, authority, origin.as_deref()) {
+            let (status, error, code, description) = refusal.wire();
+            self.log(status, Some(code), Caller::default(), None, exchange);
+            return json_response(status, &json!({ "error": error, "error_description": description, "code": code }), HeaderList::default());
         }
+        let cors = self.cors(origin.as_deref());
         if method == "OPTIONS" {
             let cors = cors
                 .with("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
@@ -251,7 +270,8 @@ impl Gateway {
                 let target = proxy::target(self, path, search);
                 let response = proxy::forward(self, &req, &target, body, &info, cors, origin.is_some()).await;
                 let status = response.as_ref().map(Response::status).unwrap_or(500);
-                self.log(status, None, Some(&info.issuer), Some(&info), tool.as_deref(), exchange);
+                let caller = Caller { issuer: Some(&info.issuer), subject: info.subject.as_deref(), client_id: info.client_id.as_deref(), needed_scopes: None };
+                self.log(status, None, caller, tool.as_deref(), exchange);
                 response
             }
             Err((refusal, retry_after)) => self.refused(&refusal, retry_after, cors, issuer.as_deref(), tool.as_deref(), exchange),
@@ -299,12 +319,17 @@ impl Gateway {
         if let Some(code) = e.rfc6750() {
             body["error"] = code.as_str().into();
         }
-        self.log(e.status(), Some(e.code()), issuer, None, tool, exchange);
+        // A verified caller refused for what it asked is named; an unverified one only by the issuer it claims.
+        let caller = match &refusal.caller {
+            Some(c) => Caller { issuer: Some(&c.issuer), subject: c.subject.as_deref(), client_id: c.client_id.as_deref(), needed_scopes: Some(&c.needed) },
+            None => Caller { issuer, ..Caller::default() },
+        };
+        self.log(e.status(), Some(e.code()), caller, tool, exchange);
         json_response(e.status(), &body, headers)
     }
 
     /// One structured line per decision (per `decisionLog`); never the token.
-    fn log(&self, status: u16, code: Option<&str>, issuer: Option<&str>, info: Option<&AuthInfo>, tool: Option<&str>, exchange: &Exchange<'_>) {
+    fn log(&self, status: u16, code: Option<&str>, caller: Caller<'_>, tool: Option<&str>, exchange: &Exchange<'_>) {
         if !self.settings.decision_log.logs(status) {
             return;
         }
@@ -312,10 +337,11 @@ impl Gateway {
             event: "decision",
             status,
             code,
-            issuer,
-            subject: info.and_then(|i| i.subject.as_deref()),
-            client_id: info.and_then(|i| i.client_id.as_deref()),
+            issuer: caller.issuer,
+            subject: caller.subject,
+            client_id: caller.client_id,
             tool,
+            needed_scopes: caller.needed_scopes.filter(|n| !n.is_empty()),
             duration_ms: now_ms().saturating_sub(exchange.started),
         };
         if let Ok(text) = serde_json::to_string(&line) {

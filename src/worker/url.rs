@@ -18,6 +18,10 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_class = URL)]
     pub(super) fn protocol(this: &Url) -> String;
 
+    /// The host and, unless it is the scheme's default, the port (`"mcp.example.com:8443"`).
+    #[wasm_bindgen(method, getter, js_class = URL)]
+    pub(super) fn host(this: &Url) -> String;
+
     /// The host without the port (`"[::1]"` for IPv6); `""` if none.
     #[wasm_bindgen(method, getter, js_class = URL)]
     pub(super) fn hostname(this: &Url) -> String;

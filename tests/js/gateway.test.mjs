@@ -71,6 +71,10 @@ before(async () => {
       const timer = setInterval(() => res.write('data: tick\n\n'), 20);
       return res.on('close', () => clearInterval(timer));
     }
+    if (req.url.startsWith('/mcp/cors')) {
+      // An origin with its own CORS answer: what it exposes must survive the gateway's.
+      return res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': 'https://origin-says.example', 'access-control-expose-headers': 'Last-Event-ID, X-Origin-Own', vary: 'Accept' }).end('{}');
+    }
     if (req.url.startsWith('/mcp/sse')) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (let i = 0; i < 3; i++) {
@@ -195,7 +199,7 @@ test('fields a Connection header names stop at the gateway (RFC 9110 §7.6.1)', 
   const seen = JSON.parse(
     await rawRequest(
       w.url,
-      ['POST /mcp HTTP/1.1', `Host: ${new URL(w.url).host}`, `Authorization: Bearer ${token}`, 'Content-Type: application/json', 'Connection: close, X-Hop-Secret, x-other', 'X-Hop-Secret: 1', 'X-Other: 2', 'X-Kept: 3'],
+      ['POST /mcp HTTP/1.1', `Host: ${new URL(RESOURCE).host}`, `Authorization: Bearer ${token}`, 'Content-Type: application/json', 'Connection: close, X-Hop-Secret, x-other', 'X-Hop-Secret: 1', 'X-Other: 2', 'X-Kept: 3'],
       body,
     ),
   );
@@ -246,6 +250,34 @@ test('metadata at every probed URL, CORS preflight, 404 elsewhere, Origin allowl
   assert.equal(res.status, 403);
 });
 
+test('Host is checked before anything else: another host is 421, allowedHosts adds hosts', async () => {
+  const w = await worker();
+  const t = await signEs256(claims());
+  assert.equal((await post(w, t)).status, 200);
+  for (const [path, init] of [['/mcp', { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' }], ['/.well-known/oauth-protected-resource/mcp', {}], ['/mcp', { method: 'OPTIONS' }]]) {
+    // What a page on a rebound name (evil.example resolving to this server) would send.
+    const res = await w.mf.dispatchFetch(`http://evil.example${path}`, init);
+    assert.equal(res.status, 421, path);
+    assert.equal((await res.json()).code, 'ERR_HOST_NOT_ALLOWED');
+  }
+  const local = await worker({ mcpAuth: config({ allowedHosts: ['127.0.0.1', 'gateway.workers.example'] }) });
+  assert.equal((await local.mf.dispatchFetch(`https://gateway.workers.example/mcp`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' })).status, 200);
+  assert.equal((await fetch(`${local.url}/.well-known/oauth-protected-resource/mcp`)).status, 200, 'the socket, by the allowed 127.0.0.1');
+  assert.equal((await local.mf.dispatchFetch('https://other.workers.example/mcp')).status, 421);
+  await sleep(200);
+  assert.ok(w.logs.some((l) => l.message.includes('"status":421') && l.message.includes('ERR_HOST_NOT_ALLOWED')), 'logged');
+});
+
+test("a browser gets the gateway's CORS answer without losing the origin's exposed headers", async () => {
+  const w = await worker();
+  const res = await w.fetch('/mcp/cors', { headers: { authorization: `Bearer ${await signEs256(claims())}`, origin: 'https://app.example.com' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('access-control-allow-origin'), '*', "the gateway decides who may read");
+  const exposed = res.headers.get('access-control-expose-headers').split(',').map((h) => h.trim().toLowerCase());
+  for (const h of ['last-event-id', 'x-origin-own', 'www-authenticate', 'mcp-session-id', 'mcp-protocol-version']) assert.ok(exposed.includes(h), `${h} in ${exposed}`);
+  assert.match(res.headers.get('vary') ?? '', /Accept/);
+});
+
 test('a bad config answers 500 naming the field, for every request', async () => {
   const w = await worker({ mcpAuth: config({ issuers: [{ issuer: ISSUER, algorithms: ['HS256'] }] }) });
   for (const path of ['/mcp', '/.well-known/oauth-protected-resource/mcp']) {
@@ -281,6 +313,9 @@ test('one info-level decision line per request, never the token; decisionLog "re
   ]);
   assert.equal(lines[0].subject, 'bob');
   assert.equal(lines[0].clientId, 'vet-client');
+  // A verified caller refused for what it asked is named, with the scopes it needed.
+  assert.deepEqual([lines[1].subject, lines[1].clientId, lines[1].issuer, lines[1].neededScopes], ['bob', 'vet-client', ISSUER, ['mcp:access', 'pet-profile:write']]);
+  assert.equal(lines[2].subject, null, 'no token, nobody named');
   assert.ok(all.logs.every((l) => !l.message.includes(token.split('.')[2])), 'the token is never logged');
 
   const refusals = await worker({ mcpAuth: config({ decisionLog: 'refusals' }) });
@@ -407,7 +442,8 @@ test('fault injection: no KV namespace bound still validates (memory only)', asy
 
 test('fault injection: the origin resetting mid-stream and a client leaving mid-stream do not break the gateway', async () => {
   keyMode = 'ok';
-  const w = await worker();
+  // The client that walks away speaks real HTTP to the socket.
+  const w = await worker({ mcpAuth: config({ allowedHosts: ['127.0.0.1'] }) });
   const t = await signEs256(claims());
   const reset = await w.fetch('/mcp/reset', { headers: { authorization: `Bearer ${t}` } });
   assert.equal(reset.status, 200);

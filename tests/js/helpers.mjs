@@ -50,8 +50,17 @@ export async function startServer(handler) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A port on 127.0.0.1 that was free a moment ago (for servers whose URL must be known before they start). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** The built Rust Worker (build/worker) in workerd through Miniflare. */
-export async function startGateway({ mcpAuth, upstream, persist = false, kv = true, bindings = {} }) {
+export async function startGateway({ mcpAuth, upstream, persist = false, kv = true, bindings = {}, port }) {
   const { Miniflare } = await import('miniflare');
   // The Worker's console output, as workerd reports it: {level, message}.
   const logs = [];
@@ -67,7 +76,17 @@ export async function startGateway({ mcpAuth, upstream, persist = false, kv = tr
     ...(kv ? { kvNamespaces: ['JWKS_CACHE'], kvPersist: persist } : {}),
     bindings: { MCP_AUTH: mcpAuth, UPSTREAM_URL: upstream, ...bindings },
     cf: false,
+    ...(port ? { host: '127.0.0.1', port } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
-  return { mf, url, logs, fetch: (path, init) => mf.dispatchFetch(`${url}${path}`, init), close: () => mf.dispose() };
+  // Requests go to the resource's own origin, as clients address the gateway
+  // (its Host check answers 421 to any other host); `url` is the socket, for
+  // tests that speak HTTP themselves (their config lists 127.0.0.1 in allowedHosts).
+  let resource;
+  try {
+    resource = new URL((typeof mcpAuth === 'string' ? JSON.parse(mcpAuth) : mcpAuth).resource).origin;
+  } catch {
+    resource = url;
+  }
+  return { mf, url, logs, fetch: (path, init) => mf.dispatchFetch(`${resource}${path}`, init), close: () => mf.dispose() };
 }

@@ -49,6 +49,8 @@ export async function runLoad({ requests = 50_000, concurrency = 64, out = `${re
       requiredScopes: ['mcp:access'],
       tools: { update_pet_profile: ['pet-profile:write'], get_pet_profile: ['pet-profile:read'] },
       jwksCooldownSeconds: 1,
+      // The load is real HTTP to the socket.
+      allowedHosts: ['127.0.0.1'],
     },
     upstream: `${origin.url}/mcp`,
   });

@@ -46,6 +46,8 @@ before(async () => {
       tools: { get_pet_profile: ['pet-profile:read'], update_pet_profile: ['pet-profile:write'] },
       resources: { 'vet://records/rex': ['records:read'] },
       maxBodyBytes: 4096,
+      // The bounded-reading test speaks HTTP to the socket itself.
+      allowedHosts: ['127.0.0.1'],
     },
     upstream: `${recorder.url}/mcp`,
     bindings: { MCP_AUTH_HMAC_SECRET: SECRET },
