@@ -37,16 +37,12 @@ pub mod content;
 pub mod crypto;
 pub mod error;
 pub mod gateway;
-#[cfg(any(feature = "wasm", feature = "worker"))]
-mod imported_keys;
 pub mod json;
 pub mod jwa;
+pub mod jwks;
 pub mod jws;
-pub mod keys;
 pub mod mcp;
 pub mod metadata;
-#[cfg(feature = "wasm")]
-mod node_crypto;
 pub mod resource_uri;
 pub mod scope;
 mod token_cache;
@@ -54,8 +50,6 @@ mod uri;
 mod validator;
 #[cfg(feature = "wasm")]
 pub mod wasm;
-#[cfg(any(feature = "wasm", feature = "worker"))]
-mod webcrypto;
 #[cfg(feature = "worker")]
 mod worker;
 
@@ -73,6 +67,6 @@ mod no_randomness {
 pub use config::{ChallengeScopes, Config, IssuerConfig, Policy};
 pub use error::{AuthError, ConfigError, Rfc6750Error};
 pub use jwa::Algorithm;
-pub use keys::{KeySet, SkippedKey};
+pub use jwks::{KeySet, SkippedKey};
 pub use metadata::{well_known_urls, ProtectedResourceMetadata};
 pub use validator::{AuthInfo, Decision, JwksReport, PendingSignature, Refusal, RefusedCaller, SetJwksError, SignatureCheck, Validator};

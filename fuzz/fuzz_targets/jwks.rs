@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_edge_auth::keys::KeySet;
+use mcp_edge_auth::jwks::KeySet;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok((set, skipped)) = KeySet::parse(data) {

@@ -6,12 +6,14 @@
 //! canonical Ed25519 `S` — is checked here, in [`encoding_ok`], before any
 //! backend is asked, so a lenient backend cannot weaken it.
 
+#[cfg(any(feature = "wasm", feature = "worker"))]
+pub(crate) mod host;
 mod rust;
 
 pub use rust::RustCrypto;
 
 use crate::jwa::Algorithm;
-use crate::keys::PublicKey;
+use crate::jwks::set::PublicKey;
 
 /// Verifies one JWS signature (RFC 7515 §5.2 step 8).
 pub trait SignatureVerifier {
@@ -112,10 +114,10 @@ pub fn verify_jws_signature(alg: &str, jwk: &str, signing_input: &[u8], signatur
 
 /// The algorithm and checked key for [`verify_jws_signature`], for a backend
 /// that runs the signature check itself.
-pub fn signature_key(alg: &str, jwk: &str) -> Result<(Algorithm, crate::keys::Jwk), &'static str> {
+pub fn signature_key(alg: &str, jwk: &str) -> Result<(Algorithm, crate::jwks::set::Jwk), &'static str> {
     let alg = Algorithm::from_name(alg).ok_or("unsupported algorithm")?;
     let value = crate::json::parse(jwk.as_bytes()).map_err(|_| "key is not JSON")?;
-    let key = crate::keys::parse_jwk(&value)?;
+    let key = crate::jwks::set::parse_jwk(&value)?;
     if !key.allows(alg) {
         return Err("key does not allow this algorithm");
     }

@@ -10,7 +10,7 @@ use jwt_compact::{Algorithm as _, AlgorithmSignature};
 
 use super::SignatureVerifier;
 use crate::jwa::Algorithm;
-use crate::keys::PublicKey;
+use crate::jwks::set::PublicKey;
 
 /// Verification in Rust, for native builds and hosts without WebCrypto.
 #[derive(Clone, Copy, Debug, Default)]

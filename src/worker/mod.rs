@@ -6,7 +6,7 @@
 //! in one place; internal errors never reach the client as details.
 
 mod http;
-mod keys;
+mod key_store;
 mod proxy;
 mod url;
 
@@ -20,10 +20,10 @@ use worker::web_sys::{Request, Response};
 use worker::{console_error, event, Context, Env, Result};
 
 use crate::content;
+use crate::crypto::host::webcrypto::WebCrypto;
 use crate::crypto::NoSyncVerifier;
 use crate::gateway::{self, GatewaySettings};
 use crate::mcp::Operation;
-use crate::webcrypto::WebCrypto;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 use http::HeaderList;
 
@@ -43,7 +43,7 @@ pub(crate) struct Gateway {
     metadata_paths: Vec<String>,
     metadata_json: String,
     secret: Option<Vec<u8>>,
-    keys: keys::KeyStore,
+    keys: key_store::KeyStore,
     /// The request headers never forwarded (proxy.rs), as a JS Set for http.js.
     dropped_headers: js_sys::Set,
     /// Prefixes of request header names never forwarded, as a JS array for http.js.
@@ -78,7 +78,7 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     metadata_paths.push(format!("{resource_path}/.well-known/oauth-protected-resource"));
     let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
     let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
-    let keys = keys::KeyStore::new(validator.clone(), &settings);
+    let keys = key_store::KeyStore::new(validator.clone(), &settings);
     let dropped_headers = proxy::dropped_headers(settings.forward_token);
     let dropped_prefixes = gateway::dropped_prefixes(settings.trust_forwarded_headers).iter().map(|p| wasm_bindgen::JsValue::from_str(p)).collect();
     Ok(Gateway {

@@ -21,7 +21,8 @@ use worker::{AbortController, Date, Delay, Env, Fetch, Headers, Method, Request,
 
 use super::url::Url;
 use super::GatewayValidator as Validator;
-use crate::gateway::{freshness_seconds, GatewaySettings};
+use crate::gateway::GatewaySettings;
+use crate::jwks::refresh::freshness_seconds;
 
 /// The largest key set or discovery document read (bytes).
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;

@@ -287,10 +287,10 @@ mod tests {
     #[test]
     fn to_jwk_gives_back_the_public_members() {
         for file in [
-            include_str!("../tests/keys/rsa-2048.json"),
-            include_str!("../tests/keys/p256.json"),
-            include_str!("../tests/keys/p384.json"),
-            include_str!("../tests/keys/ed25519.json"),
+            include_str!("../../tests/keys/rsa-2048.json"),
+            include_str!("../../tests/keys/p256.json"),
+            include_str!("../../tests/keys/p384.json"),
+            include_str!("../../tests/keys/ed25519.json"),
         ] {
             let private: Value = serde_json::from_str(file).unwrap();
             let public: serde_json::Map<String, Value> = private

@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
-use crate::imported_keys::{ImportedKeys, Slot};
 use crate::jwa::Algorithm;
 use crate::mcp::Operation;
 use crate::{AuthError, AuthInfo, Decision, PendingSignature, Refusal, Validator};
@@ -148,7 +148,7 @@ impl WebCrypto {
     /// Verifies one detached signature with an already-checked key (for the
     /// primitive test vectors): `None` when WebCrypto cannot take the key.
     #[cfg_attr(not(feature = "wasm"), allow(dead_code))]
-    pub(crate) async fn verify_detached(&self, key: &crate::keys::PublicKey, alg: Algorithm, signing_input: &[u8], signature: &[u8]) -> Option<bool> {
+    pub(crate) async fn verify_detached(&self, key: &crate::jwks::set::PublicKey, alg: Algorithm, signing_input: &[u8], signature: &[u8]) -> Option<bool> {
         let imported = self.import(&key.to_jwk(), alg).await?;
         self.verify(&imported, alg, signature, signing_input).await
     }

@@ -5,17 +5,17 @@
 //! thread pool and resolves a promise afterwards; for one signature that
 //! round trip costs more than the OpenSSL arithmetic itself. `crypto.verify`
 //! with a `KeyObject` runs the same OpenSSL code on the calling thread. As
-//! with [`crate::webcrypto`], Node only answers the final question of a
+//! with [`super::webcrypto`], Node only answers the final question of a
 //! [`crate::SignatureCheck`]: key selection and every strictness check
 //! (signature lengths, ECDSA `r`/`s` ranges, canonical Ed25519 `S`,
 //! small-order `R`, key checks at load) ran in Rust before it is asked.
 
 use wasm_bindgen::prelude::*;
 
+use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
-use crate::imported_keys::{ImportedKeys, Slot};
 use crate::jwa::Algorithm;
-use crate::keys::PublicKey;
+use crate::jwks::set::PublicKey;
 use crate::{AuthInfo, PendingSignature, Refusal, Validator};
 
 #[wasm_bindgen]

@@ -2,7 +2,7 @@
 //! Node `KeyObject`), imported once per key-set load and algorithm and kept,
 //! with a count of which backend answered each signature check.
 //!
-//! Shared by the two host backends ([`crate::webcrypto`], and the Node one in
+//! Shared by the two host backends ([`super::webcrypto`], and the Node one in
 //! `node_crypto`); the Rust core's key set stays the source of truth, so a
 //! host key is only ever used for the generation of the set it came from.
 

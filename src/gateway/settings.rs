@@ -1,0 +1,310 @@
+//! The gateway's own settings: optional fields of the same `MCP_AUTH` object
+//! as the validation policy, checked once into [`GatewaySettings`], and the
+//! transport checks they configure (`Host`, `Origin`).
+//!
+//! # Defaults
+//! - `forwardToken`: false (the MCP spec forbids passing the client's token on).
+//! - `allowedOrigins`: none (no `Origin` check).
+//! - `allowedHosts`: none besides the resource's own host (`Host` is always checked).
+//! - `upstreamTimeoutMs`: 30000 (until the origin's response headers arrive).
+//! - `jwksCooldownSeconds`: 30. `jwksTimeoutMs`: 5000. `maxStaleSeconds`: 3600.
+//! - `jwksMinTtlSeconds`: 60. `jwksMaxTtlSeconds`: 86400 (300 when the key
+//!   server sends no `Cache-Control`).
+//! - `decisionLog`: `"all"` (one line per decision); `"refusals"` logs only
+//!   the requests not let through, for busy gateways whose accepted traffic
+//!   the platform's request logs already record.
+//! - `identitySignature`: `"v2"` (binds the body, content type, session and a
+//!   request id); `"v1"` (method, path and identity only) is kept for one
+//!   release so origins can move to v2, and is deprecated.
+//! - `trustForwardedHeaders`: false (client-sent `Forwarded`, `X-Forwarded-*`
+//!   and `X-Real-IP` are dropped: the gateway cannot vouch for them).
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::ConfigError;
+use crate::{Config, Policy};
+
+/// The gateway-only settings.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[allow(missing_docs)] // documented in the module's Defaults and the README
+pub struct GatewaySettings {
+    pub forward_token: bool,
+    pub allowed_origins: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+    pub upstream_timeout_ms: u64,
+    pub jwks_cooldown_seconds: u64,
+    pub jwks_timeout_ms: u64,
+    pub max_stale_seconds: u64,
+    pub jwks_min_ttl_seconds: u64,
+    pub jwks_max_ttl_seconds: u64,
+    pub decision_log: DecisionLog,
+    pub identity_signature: SignatureVersion,
+    pub trust_forwarded_headers: bool,
+}
+
+/// Which canonical string signs the identity headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureVersion {
+    /// Method, path and identity only: a leaked set of headers can be replayed
+    /// with any body. Deprecated; verifiable for one release.
+    V1,
+    /// [`canonical_string_v2`]: also the body's digest, its content type, the
+    /// session and a unique request id the origin refuses to see twice.
+    #[default]
+    V2,
+}
+
+/// Which decisions the gateway writes a log line for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionLog {
+    /// Every decision.
+    #[default]
+    All,
+    /// Only refusals (and the errors after an acceptance, such as an unreachable origin).
+    Refusals,
+}
+
+impl DecisionLog {
+    /// True if a decision answered with `status` is logged.
+    pub fn logs(self, status: u16) -> bool {
+        self == DecisionLog::All || !(200..400).contains(&status)
+    }
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            forward_token: false,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            upstream_timeout_ms: 30_000,
+            jwks_cooldown_seconds: 30,
+            jwks_timeout_ms: 5_000,
+            max_stale_seconds: 3_600,
+            jwks_min_ttl_seconds: 60,
+            jwks_max_ttl_seconds: 86_400,
+            decision_log: DecisionLog::All,
+            identity_signature: SignatureVersion::V2,
+            trust_forwarded_headers: false,
+        }
+    }
+}
+
+/// The names of the gateway-only fields in `MCP_AUTH`.
+pub const GATEWAY_FIELDS: [&str; 12] = [
+    "forwardToken",
+    "allowedOrigins",
+    "allowedHosts",
+    "upstreamTimeoutMs",
+    "jwksCooldownSeconds",
+    "jwksTimeoutMs",
+    "maxStaleSeconds",
+    "jwksMinTtlSeconds",
+    "jwksMaxTtlSeconds",
+    "decisionLog",
+    "identitySignature",
+    "trustForwardedHeaders",
+];
+
+/// Splits the `MCP_AUTH` object into the validation policy and the gateway
+/// settings, checking both. Every mistake names its field.
+pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigError> {
+    let Value::Object(mut all) = value else { return Err(ConfigError::new("", "MCP_AUTH must be a JSON object (or a TOML table)")) };
+    let mut gateway = Map::new();
+    for name in GATEWAY_FIELDS {
+        if let Some(v) = all.remove(name) {
+            gateway.insert(name.to_owned(), v);
+        }
+    }
+    let settings: GatewaySettings = serde_path_to_error::deserialize(Value::Object(gateway)).map_err(|e| {
+        let field = e.path().to_string();
+        ConfigError::new(if field == "." { String::new() } else { field }, e.into_inner().to_string())
+    })?;
+    if settings.jwks_min_ttl_seconds > settings.jwks_max_ttl_seconds {
+        return Err(ConfigError::new("jwksMinTtlSeconds", "must not exceed jwksMaxTtlSeconds"));
+    }
+    if settings.upstream_timeout_ms == 0 || settings.jwks_timeout_ms == 0 {
+        return Err(ConfigError::new(if settings.upstream_timeout_ms == 0 { "upstreamTimeoutMs" } else { "jwksTimeoutMs" }, "must be positive"));
+    }
+    for (i, origin) in settings.allowed_origins.iter().enumerate() {
+        if origin.is_empty() || origin.ends_with('/') || !(origin.starts_with("https://") || origin.starts_with("http://")) {
+            return Err(ConfigError::new(format!("allowedOrigins[{i}]"), "must be an origin such as https://app.example.com (scheme and host, no path)"));
+        }
+    }
+    for (i, host) in settings.allowed_hosts.iter().enumerate() {
+        if !is_host_and_port(host) {
+            return Err(ConfigError::new(
+                format!("allowedHosts[{i}]"),
+                "must be a host name, optionally with a port, as clients put it in Host (mcp.example.com, mcp.example.com:8443, [::1]:8787): no scheme, path or wildcard",
+            ));
+        }
+    }
+    let policy = Policy::from_config(Config::from_value(Value::Object(all))?)?;
+    Ok((policy, settings))
+}
+
+/// `host` or `host:port` as RFC 9110 §7.2 `Host` carries it (a reg-name,
+/// IPv4 or bracketed IPv6 address, then an optional decimal port).
+fn is_host_and_port(value: &str) -> bool {
+    let (host, port) = match value.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((addr, rest)) if !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') => (addr, rest.strip_prefix(':')),
+            _ => return false,
+        },
+        None => match value.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (value, None),
+        },
+    };
+    let name_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'));
+    name_ok && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A refusal at the transport, before any credential is looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportRefusal {
+    /// `Host` names neither the resource's host nor an `allowedHosts` entry:
+    /// the request was not meant for this server, or a page that rebound a
+    /// name it controls to this address sent it (DNS rebinding; MCP
+    /// Streamable HTTP transport, "Security Warning"). RFC 9110 §15.5.20.
+    MisdirectedRequest,
+    /// A browser `Origin` not in `allowedOrigins`, when the list is set.
+    OriginNotAllowed,
+}
+
+impl TransportRefusal {
+    /// Status, `error`, stable code and fixed description, in one place.
+    pub fn wire(self) -> (u16, &'static str, &'static str, &'static str) {
+        match self {
+            Self::MisdirectedRequest => (421, "misdirected_request", "ERR_HOST_NOT_ALLOWED", "This server does not answer for that host"),
+            Self::OriginNotAllowed => (403, "origin_not_allowed", "ERR_ORIGIN_NOT_ALLOWED", "Requests from this origin are not allowed"),
+        }
+    }
+}
+
+/// The transport checks, first on every request: `authority` is the request
+/// URL's host and port as the platform built it from `Host`; the resource's
+/// own authority and `allowedHosts` are accepted (ASCII case-insensitively;
+/// an `allowedHosts` entry without a port matches that host on any port).
+pub fn check_transport(settings: &GatewaySettings, resource_authority: &str, authority: &str, origin: Option<&str>) -> Result<(), TransportRefusal> {
+    let host_of = |a: &str| -> String {
+        let a = a.to_ascii_lowercase();
+        match a.rfind(':') {
+            Some(i) if !a[i..].contains(']') => a[..i].to_owned(),
+            _ => a,
+        }
+    };
+    let allowed = authority.eq_ignore_ascii_case(resource_authority)
+        || settings
+            .allowed_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(authority) || (is_host_and_port(h) && !has_port(h) && host_of(authority) == h.to_ascii_lowercase()));
+    if !allowed {
+        return Err(TransportRefusal::MisdirectedRequest);
+    }
+    if let Some(o) = origin {
+        if !settings.allowed_origins.is_empty() && !settings.allowed_origins.iter().any(|a| a == o) {
+            return Err(TransportRefusal::OriginNotAllowed);
+        }
+    }
+    Ok(())
+}
+
+fn has_port(host: &str) -> bool {
+    match host.strip_prefix('[') {
+        Some(v6) => v6.contains("]:"),
+        None => host.contains(':'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::request_url::authority;
+    use serde_json::json;
+
+    #[test]
+    fn host_and_origin_are_checked_first() {
+        let mut s = GatewaySettings::default();
+        let check = |s: &GatewaySettings, host: &str, origin: Option<&str>| check_transport(s, "mcp.example.com", host, origin);
+        assert_eq!(check(&s, "mcp.example.com", None), Ok(()));
+        assert_eq!(check(&s, "MCP.Example.com", Some("https://anything.example")), Ok(()));
+        for bad in ["evil.example", "mcp.example.com:8443", "127.0.0.1:8787", "mcp.example.com.evil.example", ""] {
+            assert_eq!(check(&s, bad, None), Err(TransportRefusal::MisdirectedRequest), "{bad}");
+        }
+        s.allowed_hosts = vec!["127.0.0.1".into(), "gw.workers.dev:443".into(), "[::1]".into()];
+        assert_eq!(check(&s, "127.0.0.1:8787", None), Ok(()));
+        assert_eq!(check(&s, "127.0.0.1", None), Ok(()));
+        assert_eq!(check(&s, "[::1]:9", None), Ok(()));
+        assert_eq!(check(&s, "gw.workers.dev:443", None), Ok(()));
+        assert_eq!(check(&s, "gw.workers.dev", None), Err(TransportRefusal::MisdirectedRequest));
+        s.allowed_origins = vec!["https://app.example".into()];
+        assert_eq!(check(&s, "mcp.example.com", Some("https://app.example")), Ok(()));
+        assert_eq!(check(&s, "mcp.example.com", Some("https://evil.example")), Err(TransportRefusal::OriginNotAllowed));
+        assert_eq!(check(&s, "mcp.example.com", None), Ok(()), "no Origin: not a browser, nothing to check");
+        assert_eq!(authority("https://mcp.example.com:8443/mcp?x"), Some("mcp.example.com:8443"));
+        assert_eq!(authority("http://[::1]:8787"), Some("[::1]:8787"));
+    }
+
+    #[test]
+    fn allowed_hosts_are_host_names_with_optional_ports() {
+        for ok in ["mcp.example.com", "mcp.example.com:8443", "127.0.0.1", "[::1]:8787", "localhost"] {
+            assert!(is_host_and_port(ok), "{ok}");
+        }
+        for bad in ["", "https://mcp.example.com", "mcp.example.com/mcp", "*.example.com", "a b", "host:", "host:123456", "[zz]", "u@host"] {
+            assert!(!is_host_and_port(bad), "{bad}");
+        }
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"allowedHosts":["https://m.example"]}))
+            .unwrap_err();
+        assert_eq!(e.field, "allowedHosts[0]");
+    }
+
+    #[test]
+    fn splits_gateway_fields_and_names_mistakes() {
+        let (policy, s) = split_config(
+            json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"forwardToken":true,"maxStaleSeconds":10,"maxBodyBytes":5}),
+        )
+        .unwrap();
+        assert!(s.forward_token);
+        assert_eq!(s.max_stale_seconds, 10);
+        assert_eq!(s.jwks_cooldown_seconds, 30);
+        assert_eq!(policy.max_body_bytes, 5);
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"forwardToken":"yes"})).unwrap_err();
+        assert_eq!(e.field, "forwardToken");
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"allowedOrigins":["https://a.example/"]}))
+            .unwrap_err();
+        assert_eq!(e.field, "allowedOrigins[0]");
+        let e = split_config(json!({"issuers":[{"issuer":"https://a.example"}]})).unwrap_err();
+        assert_eq!(e.field, "resource");
+        assert!(split_config(json!("text")).is_err());
+        assert_eq!(s.decision_log, DecisionLog::All);
+        let (_, s) = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"decisionLog":"refusals"})).unwrap();
+        assert_eq!(s.decision_log, DecisionLog::Refusals);
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"decisionLog":"some"})).unwrap_err();
+        assert_eq!(e.field, "decisionLog");
+        assert_eq!(s.identity_signature, SignatureVersion::V2);
+        assert!(!s.trust_forwarded_headers);
+        let (_, s) = split_config(
+            json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"identitySignature":"v1","trustForwardedHeaders":true}),
+        )
+        .unwrap();
+        assert_eq!((s.identity_signature, s.trust_forwarded_headers), (SignatureVersion::V1, true));
+        let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"identitySignature":"v3"})).unwrap_err();
+        assert_eq!(e.field, "identitySignature");
+    }
+
+    #[test]
+    fn refusals_log_keeps_every_refusal_and_error() {
+        for status in [200, 204, 304] {
+            assert!(DecisionLog::All.logs(status));
+            assert!(!DecisionLog::Refusals.logs(status), "{status}");
+        }
+        for status in [400, 401, 403, 413, 500, 502, 503, 504] {
+            assert!(DecisionLog::All.logs(status) && DecisionLog::Refusals.logs(status), "{status}");
+        }
+    }
+}
