@@ -3,7 +3,7 @@
 # for wasm32, wasm-bindgen bindings, wasm-opt -Oz, and a small ES-module shim
 # that instantiates the module wrangler hands over and exports fetch.
 # (This route avoids worker-build's downloads and gave a smaller bundle; see
-# ../shared/TOOLCHAIN.md.) wrangler.toml runs it as its build command.
+# docs/TOOLCHAIN.md.) wrangler.toml runs it as its build command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

@@ -14,6 +14,20 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# The toolchain rust-toolchain.toml names; rustup normally adds its components
+# on first use, but a rustup that does not must not let the lints be skipped.
+setup_rust() {
+  local c sub
+  for c in rustfmt clippy; do
+    sub=${c/rustfmt/fmt}
+    if ! cargo "$sub" --version >/dev/null 2>&1; then
+      command -v rustup >/dev/null || { echo "setup: cargo $sub is missing and rustup is not installed to add $c" >&2; exit 1; }
+      rustup component add "$c"
+    fi
+  done
+}
+setup_rust
+
 # Dependencies come from crates.io once; later runs are offline-fast.
 cargo fetch --quiet
 
@@ -37,7 +51,7 @@ setup_wasm() {
     rustup target add wasm32-unknown-unknown
   fi
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-    # No --locked: its lockfile wants a crate version the registry here lacks (TOOLCHAIN.md).
+    # No --locked: its lockfile wants a crate version the registry here lacks (docs/TOOLCHAIN.md).
     cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
   command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required" >&2; exit 1; }

@@ -8,13 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
-if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-if cargo clippy --version >/dev/null 2>&1; then
-  cargo clippy --quiet --features cli --all-targets -- -D warnings
-  setup_wasm
-  cargo clippy --quiet --features wasm --target wasm32-unknown-unknown --lib -- -D warnings
-  cargo clippy --quiet --features worker --target wasm32-unknown-unknown --lib --target-dir target/worker -- -D warnings
-fi
+# Formatting and lints, never skipped (setup.sh installs rustfmt and clippy),
+# for every feature set and target the crate is built with.
+cargo fmt --check
+cargo clippy --quiet --features cli --all-targets -- -D warnings
+setup_wasm
+cargo clippy --quiet --features wasm --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --quiet --features worker --target wasm32-unknown-unknown --lib --target-dir target/worker -- -D warnings
 cargo test --features cli --all-targets
 cargo test --features cli --doc
 

@@ -27,7 +27,7 @@ pub fn extract(input: Option<&str>) -> Result<&str, AuthError> {
         None => ("bearer", value),
     };
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return if is_token68_scheme(scheme) { Err(AuthError::NoCredentials) } else { Err(AuthError::MalformedAuthorization) };
+        return if is_auth_scheme(scheme) { Err(AuthError::NoCredentials) } else { Err(AuthError::MalformedAuthorization) };
     }
     if !is_b64token(rest) {
         return Err(AuthError::MalformedAuthorization);
@@ -36,7 +36,7 @@ pub fn extract(input: Option<&str>) -> Result<&str, AuthError> {
 }
 
 /// An RFC 9110 `auth-scheme` is a `token`; anything else is not a header at all.
-fn is_token68_scheme(s: &str) -> bool {
+fn is_auth_scheme(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 

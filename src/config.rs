@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::claim_path::ClaimPath;
@@ -39,7 +39,9 @@ pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The configuration as written (JSON, camelCase). Unknown fields are refused.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// (`Serialize` lists the field names, for the check that the npm package's
+/// TypeScript types name the same fields.)
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(missing_docs)] // each field is documented in the README's config table
 pub struct Config {
@@ -77,7 +79,7 @@ pub struct Config {
 }
 
 /// One trusted authorization server.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct IssuerConfig {

@@ -32,154 +32,139 @@ impl Rfc6750Error {
     }
 }
 
-/// Why a request was refused, in the order the checks run.
-///
-/// Variants may carry context for logs (never the token itself); the client
-/// only ever sees the fixed [`description`](AuthError::description).
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum AuthError {
+/// Defines [`AuthError`] and its wire mapping from one table: a variant
+/// cannot exist without its stable code, status, RFC 6750 code and fixed
+/// description, and [`AuthError::CODES`] lists every variant's code, in order.
+macro_rules! auth_errors {
+    ($($(#[$doc:meta])* $variant:ident $({ $($(#[$field_doc:meta])* $field:ident: $ty:ty),* $(,)? })? => ($code:literal, $status:literal, $rfc:expr, $description:literal),)*) => {
+        /// Why a request was refused, in the order the checks run.
+        ///
+        /// Variants may carry context for logs (never the token itself); the client
+        /// only ever sees the fixed [`description`](AuthError::description).
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum AuthError {
+            $($(#[$doc])* $variant $({ $($(#[$field_doc])* $field: $ty),* })?,)*
+        }
+
+        impl AuthError {
+            /// Every variant's stable code, in declaration order.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// The one mapping from a failure to the wire.
+            fn wire(&self) -> (&'static str, u16, Option<Rfc6750Error>, &'static str) {
+                #[allow(unused_imports)]
+                use Rfc6750Error::{InsufficientScope as Scope, InvalidRequest as Req, InvalidToken as Tok};
+                match self {
+                    $(Self::$variant { .. } => ($code, $status, $rfc, $description),)*
+                }
+            }
+        }
+    };
+}
+
+auth_errors! {
     /// No `Authorization: Bearer` credentials at all (RFC 6750 §3.1: the
     /// challenge carries no error code).
-    NoCredentials,
+    NoCredentials => ("ERR_NO_BEARER_TOKEN", 401, None, "Bearer token required"),
     /// The `Authorization` header is not `Bearer <b64token>` (RFC 6750 §2.1).
-    MalformedAuthorization,
+    MalformedAuthorization => ("ERR_BEARER_MALFORMED", 400, Some(Req), "Authorization header is not a single Bearer token"),
     /// The token is longer than `maxTokenBytes`; refused before decoding.
     TokenTooLarge {
         /// Length of the presented token in bytes.
         len: usize,
         /// The configured bound.
         max: usize,
-    },
+    } => ("ERR_TOKEN_TOO_LARGE", 401, Some(Tok), "Token is too large"),
     /// Five segments: a JWE (RFC 7516). Encrypted access tokens are not accepted.
-    JweUnsupported,
+    JweUnsupported => ("ERR_JWE_UNSUPPORTED", 401, Some(Tok), "Encrypted tokens are not accepted"),
     /// Not exactly three non-empty-header segments (RFC 7515 §7.1).
-    MalformedJws,
+    MalformedJws => ("ERR_JWS_MALFORMED", 401, Some(Tok), "Token is not a compact JWS"),
     /// A segment is not canonical unpadded base64url (RFC 7515 §2, RFC 4648 §5).
-    Base64Url,
+    Base64Url => ("ERR_JWS_BASE64URL", 401, Some(Tok), "Token segment is not canonical base64url"),
     /// The protected header is not a UTF-8 JSON object, or a member has the wrong type.
-    InvalidHeader,
+    InvalidHeader => ("ERR_JWS_HEADER_INVALID", 401, Some(Tok), "Token header is not a valid JSON object"),
     /// The payload is not a UTF-8 JSON object (RFC 7519 §7.2).
-    InvalidPayload,
+    InvalidPayload => ("ERR_JWT_PAYLOAD_INVALID", 401, Some(Tok), "Token payload is not a valid JSON object"),
     /// A JSON object has a member name twice (RFC 7515 §5.2, RFC 7519 §4).
-    DuplicateMember,
+    DuplicateMember => ("ERR_JSON_DUPLICATE_MEMBER", 401, Some(Tok), "Token JSON has a duplicate member name"),
     /// JSON nesting deeper than the bound.
-    JsonTooDeep,
+    JsonTooDeep => ("ERR_JSON_TOO_DEEP", 401, Some(Tok), "Token JSON is nested too deeply"),
     /// `alg` is missing or not a string (RFC 7515 §4.1.1).
-    AlgorithmMissing,
+    AlgorithmMissing => ("ERR_JWS_ALG_MISSING", 401, Some(Tok), "Token has no algorithm"),
     /// `alg` is `none` in some spelling (RFC 8725 §2.1, §3.1).
-    AlgorithmNone,
+    AlgorithmNone => ("ERR_JWS_ALG_NONE", 401, Some(Tok), "Unsigned tokens are not accepted"),
     /// `alg` is a MAC algorithm (HS*): never accepted (RFC 8725 §2.1 key confusion).
-    AlgorithmSymmetric,
+    AlgorithmSymmetric => ("ERR_JWS_ALG_SYMMETRIC", 401, Some(Tok), "Symmetric algorithms are not accepted"),
     /// `alg` is not one this issuer is allowed to use.
-    AlgorithmNotAllowed,
+    AlgorithmNotAllowed => ("ERR_JWS_ALG_NOT_ALLOWED", 401, Some(Tok), "Token algorithm is not allowed"),
     /// `crit` is present: no extensions are understood (RFC 7515 §4.1.11).
-    CriticalHeader,
+    CriticalHeader => ("ERR_JWS_CRIT", 401, Some(Tok), "Critical header extensions are not supported"),
     /// `b64` is present: unencoded payloads are not accepted (RFC 7797).
-    UnencodedPayload,
+    UnencodedPayload => ("ERR_JWS_B64", 401, Some(Tok), "Unencoded payloads are not accepted"),
     /// `iss` is missing, not a string, or not a configured issuer (RFC 7519 §4.1.1).
-    UnknownIssuer,
+    UnknownIssuer => ("ERR_JWT_ISSUER", 401, Some(Tok), "Token issuer is not trusted"),
     /// No key set is loaded for the token's issuer (a server-side condition).
-    JwksUnavailable,
+    JwksUnavailable => ("ERR_JWKS_UNAVAILABLE", 503, None, "Signing keys are temporarily unavailable"),
     /// No key in the issuer's key set fits the token's `kid` and `alg`.
-    NoMatchingKey,
+    NoMatchingKey => ("ERR_JWKS_NO_MATCHING_KEY", 401, Some(Tok), "No signing key matches the token"),
     /// The token has no `kid` and more than one key fits its `alg`.
-    AmbiguousKey,
+    AmbiguousKey => ("ERR_JWKS_AMBIGUOUS_KEY", 401, Some(Tok), "Token has no key id and several keys match"),
     /// The signature does not verify (RFC 7515 §5.2 step 8).
-    Signature,
+    Signature => ("ERR_JWS_SIGNATURE", 401, Some(Tok), "Token signature is invalid"),
     /// `now ≥ exp + leeway` (RFC 7519 §4.1.4).
     Expired {
         /// The `exp` claim.
         exp: f64,
         /// The time of the check.
         now: u64,
-    },
+    } => ("ERR_JWT_EXPIRED", 401, Some(Tok), "Token has expired"),
     /// `nbf > now + leeway` (RFC 7519 §4.1.5).
-    NotYetValid,
+    NotYetValid => ("ERR_JWT_NOT_YET_VALID", 401, Some(Tok), "Token is not yet valid"),
     /// `iat > now + leeway` (RFC 7519 §4.1.6).
-    IssuedInFuture,
+    IssuedInFuture => ("ERR_JWT_ISSUED_IN_FUTURE", 401, Some(Tok), "Token is issued in the future"),
     /// `aud` does not name this resource (RFC 7519 §4.1.3, RFC 9068 §4, RFC 8707).
-    Audience,
+    Audience => ("ERR_JWT_AUDIENCE", 401, Some(Tok), "Token audience is not this resource"),
     /// A required claim is absent.
     ClaimMissing {
         /// The claim's name (from the config, or a registered claim name).
         claim: String,
-    },
+    } => ("ERR_JWT_CLAIM_MISSING", 401, Some(Tok), "Token lacks a required claim"),
     /// A claim has the wrong JSON type.
     ClaimInvalid {
         /// The claim's name.
         claim: String,
-    },
+    } => ("ERR_JWT_CLAIM_INVALID", 401, Some(Tok), "Token claim has an invalid type"),
     /// A claim of `requiredClaimValues` is absent or has another value
     /// (Cognito's `token_use` must be `access`: its ID tokens say `id`).
     ClaimValue {
         /// The claim's name.
         claim: String,
-    },
+    } => ("ERR_JWT_CLAIM_VALUE", 401, Some(Tok), "Token claim has an unexpected value"),
     /// The token's client id is not one of the issuer's `clientIds`.
-    ClientNotAllowed,
+    ClientNotAllowed => ("ERR_JWT_CLIENT", 401, Some(Tok), "Token was issued to a client that is not allowed"),
     /// The `typ` header does not fit the issuer's policy (RFC 9068 §2.1, RFC 8725 §3.11).
-    TokenType,
+    TokenType => ("ERR_JWT_TYPE", 401, Some(Tok), "Token type is not an access token"),
     /// The token lacks a scope this request needs (RFC 6750 §3.1).
-    InsufficientScope,
+    InsufficientScope => ("ERR_INSUFFICIENT_SCOPE", 403, Some(Scope), "Token lacks a scope this request needs"),
     /// The body's media type is not `application/json` with at most
     /// `charset=utf-8`: any other reading could differ from the origin's
     /// (RFC 9110 §15.5.16, RFC 8259 §8.1, §11).
-    UnsupportedMediaType,
+    UnsupportedMediaType => ("ERR_MCP_CONTENT_TYPE", 415, Some(Req), "Request body must be application/json in UTF-8"),
     /// The body has a content coding other than `identity`: the gateway
     /// would inspect different bytes than the origin decodes (RFC 9110 §8.4, §15.5.16).
-    UnsupportedContentEncoding,
+    UnsupportedContentEncoding => ("ERR_MCP_CONTENT_ENCODING", 415, Some(Req), "Request body must not be content-encoded"),
     /// The request body is not a JSON-RPC request, notification, response or
     /// batch, or names a tool or prompt with surrounding whitespace or control
     /// characters, or a resource URI that is not a URL.
-    InvalidMcpRequest,
+    InvalidMcpRequest => ("ERR_MCP_REQUEST_INVALID", 400, Some(Req), "Request body is not a valid MCP JSON-RPC message"),
     /// The request body exceeds `maxBodyBytes`.
-    BodyTooLarge,
+    BodyTooLarge => ("ERR_MCP_BODY_TOO_LARGE", 413, Some(Req), "Request body is too large"),
     /// `defaultPolicy` is `deny` and the request names an unlisted operation.
-    OperationDenied,
+    OperationDenied => ("ERR_MCP_OPERATION_DENIED", 403, Some(Scope), "This operation is not permitted"),
 }
 
 impl AuthError {
-    /// Every variant's stable code, for documentation and exhaustive tests.
-    pub const CODES: &'static [&'static str] = &[
-        "ERR_NO_BEARER_TOKEN",
-        "ERR_BEARER_MALFORMED",
-        "ERR_TOKEN_TOO_LARGE",
-        "ERR_JWE_UNSUPPORTED",
-        "ERR_JWS_MALFORMED",
-        "ERR_JWS_BASE64URL",
-        "ERR_JWS_HEADER_INVALID",
-        "ERR_JWT_PAYLOAD_INVALID",
-        "ERR_JSON_DUPLICATE_MEMBER",
-        "ERR_JSON_TOO_DEEP",
-        "ERR_JWS_ALG_MISSING",
-        "ERR_JWS_ALG_NONE",
-        "ERR_JWS_ALG_SYMMETRIC",
-        "ERR_JWS_ALG_NOT_ALLOWED",
-        "ERR_JWS_CRIT",
-        "ERR_JWS_B64",
-        "ERR_JWT_ISSUER",
-        "ERR_JWKS_UNAVAILABLE",
-        "ERR_JWKS_NO_MATCHING_KEY",
-        "ERR_JWKS_AMBIGUOUS_KEY",
-        "ERR_JWS_SIGNATURE",
-        "ERR_JWT_EXPIRED",
-        "ERR_JWT_NOT_YET_VALID",
-        "ERR_JWT_ISSUED_IN_FUTURE",
-        "ERR_JWT_AUDIENCE",
-        "ERR_JWT_CLAIM_MISSING",
-        "ERR_JWT_CLAIM_INVALID",
-        "ERR_JWT_CLAIM_VALUE",
-        "ERR_JWT_CLIENT",
-        "ERR_JWT_TYPE",
-        "ERR_INSUFFICIENT_SCOPE",
-        "ERR_MCP_CONTENT_TYPE",
-        "ERR_MCP_CONTENT_ENCODING",
-        "ERR_MCP_REQUEST_INVALID",
-        "ERR_MCP_BODY_TOO_LARGE",
-        "ERR_MCP_OPERATION_DENIED",
-    ];
-
     /// The stable, documented code callers switch on.
     pub fn code(&self) -> &'static str {
         self.wire().0
@@ -198,49 +183,6 @@ impl AuthError {
     /// A short fixed description (RFC 6750 `error_description`): never request data.
     pub fn description(&self) -> &'static str {
         self.wire().3
-    }
-
-    /// The one mapping from a failure to the wire.
-    fn wire(&self) -> (&'static str, u16, Option<Rfc6750Error>, &'static str) {
-        use Rfc6750Error::{InsufficientScope as Scope, InvalidRequest as Req, InvalidToken as Tok};
-        match self {
-            Self::NoCredentials => ("ERR_NO_BEARER_TOKEN", 401, None, "Bearer token required"),
-            Self::MalformedAuthorization => ("ERR_BEARER_MALFORMED", 400, Some(Req), "Authorization header is not a single Bearer token"),
-            Self::TokenTooLarge { .. } => ("ERR_TOKEN_TOO_LARGE", 401, Some(Tok), "Token is too large"),
-            Self::JweUnsupported => ("ERR_JWE_UNSUPPORTED", 401, Some(Tok), "Encrypted tokens are not accepted"),
-            Self::MalformedJws => ("ERR_JWS_MALFORMED", 401, Some(Tok), "Token is not a compact JWS"),
-            Self::Base64Url => ("ERR_JWS_BASE64URL", 401, Some(Tok), "Token segment is not canonical base64url"),
-            Self::InvalidHeader => ("ERR_JWS_HEADER_INVALID", 401, Some(Tok), "Token header is not a valid JSON object"),
-            Self::InvalidPayload => ("ERR_JWT_PAYLOAD_INVALID", 401, Some(Tok), "Token payload is not a valid JSON object"),
-            Self::DuplicateMember => ("ERR_JSON_DUPLICATE_MEMBER", 401, Some(Tok), "Token JSON has a duplicate member name"),
-            Self::JsonTooDeep => ("ERR_JSON_TOO_DEEP", 401, Some(Tok), "Token JSON is nested too deeply"),
-            Self::AlgorithmMissing => ("ERR_JWS_ALG_MISSING", 401, Some(Tok), "Token has no algorithm"),
-            Self::AlgorithmNone => ("ERR_JWS_ALG_NONE", 401, Some(Tok), "Unsigned tokens are not accepted"),
-            Self::AlgorithmSymmetric => ("ERR_JWS_ALG_SYMMETRIC", 401, Some(Tok), "Symmetric algorithms are not accepted"),
-            Self::AlgorithmNotAllowed => ("ERR_JWS_ALG_NOT_ALLOWED", 401, Some(Tok), "Token algorithm is not allowed"),
-            Self::CriticalHeader => ("ERR_JWS_CRIT", 401, Some(Tok), "Critical header extensions are not supported"),
-            Self::UnencodedPayload => ("ERR_JWS_B64", 401, Some(Tok), "Unencoded payloads are not accepted"),
-            Self::UnknownIssuer => ("ERR_JWT_ISSUER", 401, Some(Tok), "Token issuer is not trusted"),
-            Self::JwksUnavailable => ("ERR_JWKS_UNAVAILABLE", 503, None, "Signing keys are temporarily unavailable"),
-            Self::NoMatchingKey => ("ERR_JWKS_NO_MATCHING_KEY", 401, Some(Tok), "No signing key matches the token"),
-            Self::AmbiguousKey => ("ERR_JWKS_AMBIGUOUS_KEY", 401, Some(Tok), "Token has no key id and several keys match"),
-            Self::Signature => ("ERR_JWS_SIGNATURE", 401, Some(Tok), "Token signature is invalid"),
-            Self::Expired { .. } => ("ERR_JWT_EXPIRED", 401, Some(Tok), "Token has expired"),
-            Self::NotYetValid => ("ERR_JWT_NOT_YET_VALID", 401, Some(Tok), "Token is not yet valid"),
-            Self::IssuedInFuture => ("ERR_JWT_ISSUED_IN_FUTURE", 401, Some(Tok), "Token is issued in the future"),
-            Self::Audience => ("ERR_JWT_AUDIENCE", 401, Some(Tok), "Token audience is not this resource"),
-            Self::ClaimMissing { .. } => ("ERR_JWT_CLAIM_MISSING", 401, Some(Tok), "Token lacks a required claim"),
-            Self::ClaimInvalid { .. } => ("ERR_JWT_CLAIM_INVALID", 401, Some(Tok), "Token claim has an invalid type"),
-            Self::ClaimValue { .. } => ("ERR_JWT_CLAIM_VALUE", 401, Some(Tok), "Token claim has an unexpected value"),
-            Self::ClientNotAllowed => ("ERR_JWT_CLIENT", 401, Some(Tok), "Token was issued to a client that is not allowed"),
-            Self::TokenType => ("ERR_JWT_TYPE", 401, Some(Tok), "Token type is not an access token"),
-            Self::InsufficientScope => ("ERR_INSUFFICIENT_SCOPE", 403, Some(Scope), "Token lacks a scope this request needs"),
-            Self::UnsupportedMediaType => ("ERR_MCP_CONTENT_TYPE", 415, Some(Req), "Request body must be application/json in UTF-8"),
-            Self::UnsupportedContentEncoding => ("ERR_MCP_CONTENT_ENCODING", 415, Some(Req), "Request body must not be content-encoded"),
-            Self::InvalidMcpRequest => ("ERR_MCP_REQUEST_INVALID", 400, Some(Req), "Request body is not a valid MCP JSON-RPC message"),
-            Self::BodyTooLarge => ("ERR_MCP_BODY_TOO_LARGE", 413, Some(Req), "Request body is too large"),
-            Self::OperationDenied => ("ERR_MCP_OPERATION_DENIED", 403, Some(Scope), "This operation is not permitted"),
-        }
     }
 }
 

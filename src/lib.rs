@@ -24,8 +24,6 @@
 //! assert_eq!(refusal.www_authenticate,
 //!     r#"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp""#);
 //! ```
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod base64url;
 pub mod bearer;
@@ -44,6 +42,7 @@ pub mod jws;
 pub mod mcp;
 pub mod metadata;
 pub mod resource_uri;
+pub mod responses;
 pub mod scope;
 mod token_cache;
 mod uri;

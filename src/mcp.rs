@@ -17,7 +17,7 @@ pub enum Operation {
     /// `prompts/get` of the named prompt.
     Prompt(String),
     /// `resources/read` of a resource, by its URI's comparison key
-    /// ([`resource_uri::key`](crate::resource_uri::key)).
+    /// ([`resource_uri::key`]).
     Resource(String),
     /// Any other request or notification, by method.
     Method(String),

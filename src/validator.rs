@@ -125,9 +125,9 @@ pub struct JwksReport {
 /// No I/O and no clock: callers load key sets and pass `now`.
 pub struct Validator<V: SignatureVerifier = RustCrypto> {
     policy: Policy,
-    /// Each issuer's key set, with the load it came from (see [`PendingSignature::generation`]).
+    /// Each issuer's key set, with the load it came from (see [`PendingSignature::key_set_load`]).
     key_sets: HashMap<String, (u64, KeySet)>,
-    generation: u64,
+    load: u64,
     verifier: V,
     /// Accepted tokens, reused with the time checks re-run (token_cache.rs).
     cache: Mutex<TokenCache>,
@@ -143,7 +143,7 @@ impl Validator<RustCrypto> {
 impl<V: SignatureVerifier> Validator<V> {
     /// A validator using another signature backend.
     pub fn with_verifier(policy: Policy, verifier: V) -> Self {
-        Self { policy, key_sets: HashMap::new(), generation: 0, verifier, cache: Mutex::new(TokenCache::default()) }
+        Self { policy, key_sets: HashMap::new(), load: 0, verifier, cache: Mutex::new(TokenCache::default()) }
     }
 
     /// The checked policy.
@@ -164,8 +164,8 @@ impl<V: SignatureVerifier> Validator<V> {
         }
         let (set, skipped) = KeySet::parse(jwks).map_err(SetJwksError::Jwks)?;
         let report = JwksReport { usable: set.keys().len(), skipped };
-        self.generation += 1;
-        self.key_sets.insert(issuer.to_owned(), (self.generation, set));
+        self.load += 1;
+        self.key_sets.insert(issuer.to_owned(), (self.load, set));
         // Verifications under the old keys no longer stand.
         if let Ok(mut cache) = self.cache.lock() {
             cache.forget_issuer(issuer);
@@ -199,10 +199,7 @@ impl<V: SignatureVerifier> Validator<V> {
     pub fn verify_inspected(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Result<AuthInfo, Refusal> {
         match self.begin(authorization, operations, now) {
             Decision::Done(result) => result,
-            Decision::Pending(pending) => {
-                let verified = pending.checks().any(|check| self.check_signature(&pending, check.key_index));
-                self.finish(pending, verified, now)
-            }
+            Decision::Pending(pending) => self.finish_with_own_backend(pending, now),
         }
     }
 
@@ -262,11 +259,11 @@ impl<V: SignatureVerifier> Validator<V> {
     /// iff one of the pending checks passed. The claims (RFC 9068 §4, RFC 8707)
     /// and scopes are checked here; an accepted token is remembered.
     pub fn finish(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<AuthInfo, Refusal> {
-        let PendingSignature { token, issuer, generation, typ, claims, needs, .. } = pending;
+        let PendingSignature { token, issuer, load, typ, claims, needs, .. } = pending;
         let result = if verified { self.accept(token, &issuer, typ.as_deref(), claims, now) } else { Err(AuthError::Signature) };
         if let Ok(accepted) = &result {
             // Only while the keys that verified it are still the issuer's keys.
-            if self.key_sets.get(&issuer).is_some_and(|(g, _)| *g == generation) {
+            if self.key_sets.get(&issuer).is_some_and(|(g, _)| *g == load) {
                 if let Ok(mut cache) = self.cache.lock() {
                     cache.insert(accepted.clone());
                 }
@@ -275,18 +272,25 @@ impl<V: SignatureVerifier> Validator<V> {
         self.authorize(result, needs)
     }
 
+    /// [`finish`](Self::finish)es a pending decision with the signature
+    /// checked by this validator's own (synchronous) backend.
+    pub fn finish_with_own_backend(&self, pending: PendingSignature, now: u64) -> Result<AuthInfo, Refusal> {
+        let verified = pending.checks().any(|check| self.check_signature(&pending, check.key_index));
+        self.finish(pending, verified, now)
+    }
+
     /// Checks one pending signature with this validator's own backend (the
     /// fallback for keys or algorithms an asynchronous backend cannot handle).
     pub fn check_signature(&self, pending: &PendingSignature, key_index: usize) -> bool {
-        match self.key(&pending.issuer, pending.generation, key_index) {
+        match self.key(&pending.issuer, pending.load, key_index) {
             Some(jwk) => self.verifier.verify(pending.alg, &jwk.key, pending.signing_input(), &pending.signature),
             None => false,
         }
     }
 
-    /// Key `index` of `issuer`'s key set, if that set is still generation `generation`.
-    pub fn key(&self, issuer: &str, generation: u64, index: usize) -> Option<&Jwk> {
-        self.key_sets.get(issuer).filter(|(g, _)| *g == generation).and_then(|(_, set)| set.keys().get(index))
+    /// Key `index` of `issuer`'s key set, if that set is still from load `load`.
+    pub fn key(&self, issuer: &str, load: u64, index: usize) -> Option<&Jwk> {
+        self.key_sets.get(issuer).filter(|(g, _)| *g == load).and_then(|(_, set)| set.keys().get(index))
     }
 
     /// The token decision (or failure) against what the request needs.
@@ -381,7 +385,7 @@ impl<V: SignatureVerifier> Validator<V> {
         if !issuer.algorithms.contains(&jws.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
         }
-        let (generation, keys) = self.key_sets.get(&issuer.issuer).ok_or(AuthError::JwksUnavailable)?;
+        let (load, keys) = self.key_sets.get(&issuer.issuer).ok_or(AuthError::JwksUnavailable)?;
         let candidates: Vec<usize> = keys.candidates(jws.kid.as_deref(), jws.alg).collect();
         if candidates.is_empty() {
             return Err(AuthError::NoMatchingKey);
@@ -398,7 +402,7 @@ impl<V: SignatureVerifier> Validator<V> {
             signing_input_len: jws.signing_input.len(),
             token: token.to_owned(),
             issuer: issuer.issuer.clone(),
-            generation: *generation,
+            load: *load,
             alg: jws.alg,
             typ: jws.typ,
             claims: jws.claims,
@@ -448,7 +452,7 @@ pub struct PendingSignature {
     token: String,
     signing_input_len: usize,
     issuer: String,
-    generation: u64,
+    load: u64,
     alg: Algorithm,
     typ: Option<String>,
     claims: Map<String, Value>,
@@ -484,8 +488,8 @@ impl PendingSignature {
     }
 
     /// Which load of the issuer's key set the key indices refer to.
-    pub fn generation(&self) -> u64 {
-        self.generation
+    pub fn key_set_load(&self) -> u64 {
+        self.load
     }
 
     /// What was signed.

@@ -11,7 +11,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::crypto::host::node::{NodeBackend, NodeCrypto};
 use crate::crypto::host::webcrypto::WebCrypto;
+use crate::jwks::refresh::{Action, Fetched, Input, Job, KeyRefresh, Need, RefreshSettings};
 use crate::mcp::Operation;
+use crate::responses;
 use crate::{crypto, AuthError, AuthInfo, Policy, Refusal, Validator};
 
 fn config_error(e: crate::ConfigError) -> JsValue {
@@ -22,9 +24,18 @@ fn config_error(e: crate::ConfigError) -> JsValue {
 fn result_json(result: Result<AuthInfo, Refusal>) -> String {
     match result {
         Ok(info) => serde_json::json!({ "ok": true, "authInfo": info }),
-        Err(refusal) => refusal.to_json(),
+        Err(refusal) => refusal_json(&refusal, None),
     }
     .to_string()
+}
+
+/// The refusal object, with `answer`: the HTTP response the package sends
+/// for it (`{status, headers, body}`, [`crate::responses::refusal`]; any
+/// origin may read it, as the package has no origin allowlist).
+fn refusal_json(refusal: &Refusal, retry_after: Option<u64>) -> serde_json::Value {
+    let mut json = refusal.to_json();
+    json["answer"] = responses::refusal(refusal, retry_after, responses::cors(&[], None)).to_json();
+    json
 }
 
 /// Times before 1970 or non-finite clocks are clamped; the JS side passes Date.now() / 1000.
@@ -38,11 +49,12 @@ fn seconds(now: f64) -> u64 {
 
 /// Who checks signatures.
 enum Backend {
-    /// `crypto.subtle`, asynchronously (or the Rust backend behind the same
-    /// interface); shared with the checks still pending when a call returns.
+    /// `crypto.subtle`, asynchronously; shared with the checks still pending when a call returns.
     WebCrypto(Rc<WebCrypto>),
     /// `node:crypto`, synchronously.
     Node(NodeBackend),
+    /// The pure-Rust backend compiled into the package, synchronously; counts the checks it was given.
+    Rust(std::cell::Cell<u64>),
 }
 
 /// A checked policy and the loaded key sets.
@@ -51,6 +63,41 @@ pub struct WasmValidator {
     /// Shared with pending WebCrypto checks, which finish after the call that started them returned.
     validator: Rc<RefCell<Validator>>,
     backend: Backend,
+    /// When to fetch each issuer's keys again (the wrapper only does the I/O it is told to).
+    refresh: RefCell<KeyRefresh>,
+}
+
+/// One request's key-refresh job, driven by the wrapper ([`WasmValidator::key_step`]).
+#[wasm_bindgen]
+pub struct WasmKeyJob(Job);
+
+/// What the wrapper did for the last action, as it reports it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum KeyInput {
+    Start,
+    Cache(Option<String>),
+    Written,
+    #[serde(rename_all = "camelCase")]
+    Fetched {
+        status: u16,
+        cache_control: Option<String>,
+    },
+    Failed(String),
+    Waited,
+}
+
+/// An action as JSON for the wrapper: `{"do": …}`.
+fn action_json(action: Action) -> serde_json::Value {
+    use serde_json::json;
+    match action {
+        Action::Done(Ok(changed)) => json!({ "do": "done", "ok": true, "changed": changed }),
+        Action::Done(Err(u)) => json!({ "do": "done", "ok": false, "retryAfter": u.retry_after, "reason": u.reason }),
+        Action::ReadCache { key } => json!({ "do": "readCache", "key": key }),
+        Action::WriteCache { key, value, ttl_seconds } => json!({ "do": "writeCache", "key": key, "value": value, "ttlSeconds": ttl_seconds }),
+        Action::Fetch { url, timeout_ms, max_bytes } => json!({ "do": "fetch", "url": url, "timeoutMs": timeout_ms, "limit": max_bytes + 1 }),
+        Action::Wait { ms } => json!({ "do": "wait", "ms": ms }),
+    }
 }
 
 #[wasm_bindgen]
@@ -63,12 +110,13 @@ impl WasmValidator {
         let validator = Rc::new(RefCell::new(Validator::new(Policy::from_json(config).map_err(config_error)?)));
         let backend = match (crypto, node) {
             ("webcrypto", _) => Backend::WebCrypto(Rc::new(WebCrypto::default())),
-            ("rust", _) => Backend::WebCrypto(Rc::new(WebCrypto::rust_only())),
+            ("rust", _) => Backend::Rust(std::cell::Cell::new(0)),
             ("node", Some(node)) => Backend::Node(NodeBackend::new(node)),
             ("node", None) => return Err(config_error(crate::ConfigError::new("crypto", "\"node\" needs node:crypto (the package's Node entry)"))),
             _ => return Err(config_error(crate::ConfigError::new("crypto", "must be \"node\", \"webcrypto\" or \"rust\""))),
         };
-        Ok(WasmValidator { validator, backend })
+        let refresh = RefCell::new(KeyRefresh::new(validator.borrow().policy(), RefreshSettings::default()));
+        Ok(WasmValidator { validator, backend, refresh })
     }
 
     fn inner(&self) -> std::cell::Ref<'_, Validator> {
@@ -143,6 +191,10 @@ impl WasmValidator {
         };
         let crypto = match &self.backend {
             Backend::Node(node) => return JsValue::from_str(&result_json(node.complete(&self.inner(), pending, now))),
+            Backend::Rust(checks) => {
+                checks.set(checks.get() + pending.checks().count() as u64);
+                return JsValue::from_str(&result_json(self.inner().finish_with_own_backend(pending, now)));
+            }
             Backend::WebCrypto(crypto) => crypto.clone(),
         };
         let validator = self.validator.clone();
@@ -157,11 +209,55 @@ impl WasmValidator {
         self.inner().still_accepted(Some(authorization), &operations, seconds(now))
     }
 
+    /// Sets the key-refresh policy from `options` (JSON holding any of
+    /// `jwksCooldownSeconds`, `jwksTimeoutMs`, `maxStaleSeconds`,
+    /// `jwksMinTtlSeconds`, `jwksMaxTtlSeconds`); throws `{field, message}`.
+    #[wasm_bindgen(js_name = configureKeyRefresh)]
+    pub fn configure_key_refresh(&self, options: &str) -> Result<(), JsValue> {
+        let value = serde_json::from_str(options).map_err(|e| config_error(crate::ConfigError::new("", e.to_string())))?;
+        let settings = RefreshSettings::from_json(value).map_err(config_error)?;
+        *self.refresh.borrow_mut() = KeyRefresh::new(self.inner().policy(), settings);
+        Ok(())
+    }
+
+    /// A key-refresh job for `issuer`: for a token to verify, or (with
+    /// `unknown_key`) after a token named a key the set does not have.
+    #[wasm_bindgen(js_name = keyJob)]
+    pub fn key_job(&self, issuer: &str, unknown_key: bool, shared_cache: bool) -> WasmKeyJob {
+        let need = if unknown_key { Need::UnknownKey } else { Need::Keys };
+        WasmKeyJob(self.refresh.borrow().job(issuer, need, shared_cache))
+    }
+
+    /// Advances `job` with what the wrapper did (`input`: `"start"`,
+    /// `{"cache": v}`, `"written"`, `{"fetched": {status, cacheControl}}` with
+    /// the document in `body`, `{"failed": reason}`, `"waited"`) at `now`
+    /// (ms); returns the next action as JSON (`{"do": "done" | "readCache" |
+    /// "writeCache" | "fetch" | "wait", …}`).
+    #[wasm_bindgen(js_name = keyStep)]
+    pub fn key_step(&self, job: &mut WasmKeyJob, input: &str, body: Option<Vec<u8>>, now: f64) -> String {
+        let body = body.unwrap_or_default();
+        let parsed: Result<KeyInput, _> = serde_json::from_str(input);
+        let input = match &parsed {
+            Ok(KeyInput::Start) => Input::Start,
+            Ok(KeyInput::Cache(v)) => Input::Cache(v.as_deref()),
+            Ok(KeyInput::Written) => Input::Written,
+            Ok(KeyInput::Fetched { status, cache_control }) => {
+                Input::Fetched(Ok(Fetched { status: *status, body: &body, cache_control: cache_control.as_deref() }))
+            }
+            Ok(KeyInput::Failed(reason)) => Input::Fetched(Err(reason)),
+            Ok(KeyInput::Waited) => Input::Waited,
+            Err(_) => Input::Fetched(Err("the host reported something unreadable")),
+        };
+        let now = if now.is_finite() && now > 0.0 { now as u64 } else { 0 };
+        let action = self.refresh.borrow_mut().step(&mut job.0, input, &mut self.validator.borrow_mut(), now);
+        action_json(action).to_string()
+    }
+
     /// The refusal (JSON) for an `Authorization` value without a usable bearer
     /// token, decided before any body is read; `undefined` when a token is present.
     #[wasm_bindgen(js_name = credentialsRefusal)]
     pub fn credentials_refusal(&self, authorization: Option<String>) -> Option<String> {
-        self.inner().refuse_credentials(authorization.as_deref()).map(|r| r.to_json().to_string())
+        self.inner().refuse_credentials(authorization.as_deref()).map(|r| refusal_json(&r, None).to_string())
     }
 
     /// Signature checks so far, by backend: `[webcrypto, node, rust]`.
@@ -176,6 +272,7 @@ impl WasmValidator {
                 let (node, rust) = c.counts();
                 (0, node, rust)
             }
+            Backend::Rust(checks) => (0, 0, checks.get()),
         };
         vec![web as f64, node as f64, rust as f64]
     }
@@ -202,15 +299,29 @@ impl WasmValidator {
     }
 
     /// The refusal for a condition found outside the core, by stable code:
-    /// `ERR_JWKS_UNAVAILABLE` (keys cannot be fetched) or `ERR_MCP_BODY_TOO_LARGE`
-    /// (the body was not read). Other codes: `None`.
-    pub fn refusal(&self, code: &str) -> Option<String> {
+    /// `ERR_JWKS_UNAVAILABLE` (keys cannot be fetched; `retry_after` seconds)
+    /// or `ERR_MCP_BODY_TOO_LARGE` (the body was not read). Other codes: `None`.
+    pub fn refusal(&self, code: &str, retry_after: Option<f64>) -> Option<String> {
         let error = match code {
             "ERR_JWKS_UNAVAILABLE" => crate::AuthError::JwksUnavailable,
             "ERR_MCP_BODY_TOO_LARGE" => crate::AuthError::BodyTooLarge,
             _ => return None,
         };
-        Some(self.inner().refuse(error).to_json().to_string())
+        let retry_after = retry_after.filter(|s| s.is_finite() && *s >= 0.0).map(|s| s as u64);
+        Some(refusal_json(&self.inner().refuse(error), retry_after).to_string())
+    }
+
+    /// The answer for a request to `path` with `method` if `path` is one of
+    /// the URLs the RFC 9728 document is answered at (`{status, headers,
+    /// body}` JSON), else `undefined`.
+    #[wasm_bindgen(js_name = metadataAnswer)]
+    pub fn metadata_answer(&self, path: &str, method: &str) -> Option<String> {
+        let v = self.inner();
+        let policy = v.policy();
+        responses::metadata_paths(policy)
+            .iter()
+            .any(|p| p == path)
+            .then(|| responses::metadata(policy, method, responses::cors(&[], None)).to_json().to_string())
     }
 }
 

@@ -1,19 +1,14 @@
 import { brand, McpEdgeAuthError } from './errors.js';
 import { KeysUnavailable, RemoteKeys, type KeyFetchOptions } from './jwks.js';
-import { readAtMost } from './stream.js';
-import type { AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
+import { readUpTo } from './stream.js';
+import { coreOf } from './cores.js';
+import type { Answer, AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 import { createValidatorSync, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
 
 /** `createAuth` options: the shared config plus how keys are fetched and cached. */
 export type AuthOptions = McpAuthConfig & KeyFetchOptions & ValidatorOptions;
 
 const FETCH_OPTIONS = ['fetch', 'cache', 'jwksCooldownSeconds', 'jwksTimeoutMs', 'maxStaleSeconds', 'jwksMinTtlSeconds', 'jwksMaxTtlSeconds', 'clock'] as const;
-
-/** Headers a browser-based MCP client must be able to read (MCP Streamable HTTP). */
-const CORS_HEADERS: Record<string, string> = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version',
-};
 
 /** Minimal structural types for Express, so the package does not depend on it. */
 interface ExpressRequest {
@@ -62,14 +57,9 @@ function single(value: string | string[] | undefined): string | null {
   return Array.isArray(value) ? value.join(', ') : (value ?? null);
 }
 
-function refusalBody(r: Refusal): string {
-  return JSON.stringify(r.error ? { error: r.error, error_description: r.description, code: r.code } : { error_description: r.description, code: r.code });
-}
-
-function refusalHeaders(r: Refusal): Record<string, string> {
-  const h: Record<string, string> = { 'Content-Type': 'application/json', 'WWW-Authenticate': r.wwwAuthenticate, 'Cache-Control': 'no-store', ...CORS_HEADERS };
-  if (r.retryAfter !== undefined) h['Retry-After'] = String(r.retryAfter);
-  return h;
+/** The platform response for an answer the core decided (status, headers, body). */
+function toResponse(a: Answer): Response {
+  return new Response(a.body, { status: a.status, headers: a.headers });
 }
 
 function toError(r: Refusal): Error {
@@ -79,14 +69,6 @@ function toError(r: Refusal): Error {
     return sdk;
   }
   return new McpEdgeAuthError(r);
-}
-
-/** The paths at which this resource's metadata may be requested (RFC 9728 §3.1, and the resource-relative form). */
-function metadataPaths(v: Validator): Set<string> {
-  const paths = new Set(v.policy.wellKnownUrls.map((u) => new URL(u).pathname));
-  const resourcePath = new URL(v.policy.resource).pathname.replace(/\/$/, '');
-  paths.add(`${resourcePath}/.well-known/oauth-protected-resource`);
-  return paths;
 }
 
 /**
@@ -108,8 +90,6 @@ export function createAuth(options: AuthOptions): Auth {
   delete config.crypto;
   const validator = createValidatorSync(config as unknown as McpAuthConfig, validatorOptions);
   const keys = new RemoteKeys(validator, fetchOptions as KeyFetchOptions);
-  const metadataJson = JSON.stringify(validator.metadata());
-  const paths = metadataPaths(validator);
   const maxBody = validator.policy.maxBodyBytes;
 
   async function decide(authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult> {
@@ -129,9 +109,7 @@ export function createAuth(options: AuthOptions): Auth {
     return result;
   }
 
-  function respond(r: Refusal): Response {
-    return new Response(refusalBody(r), { status: r.status, headers: refusalHeaders(r) });
-  }
+  const respond = (r: Refusal): Response => toResponse(r.answer);
 
   return {
     validator,
@@ -156,28 +134,20 @@ export function createAuth(options: AuthOptions): Auth {
         const r = await decide(authorization, undefined, http);
         return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
       }
-      const body = await readAtMost(request.clone().body, maxBody);
-      if (body === null) return { response: respond(validator.refusal('ERR_MCP_BODY_TOO_LARGE')) };
+      const body = await readUpTo(request.clone().body, maxBody + 1);
+      if (body.byteLength > maxBody) return { response: respond(validator.refusal('ERR_MCP_BODY_TOO_LARGE')) };
       const r = await decide(authorization, body, http);
       return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
     },
     metadataResponse(request) {
-      const url = new URL(request.url);
-      if (!paths.has(url.pathname)) return null;
-      const headers = { ...CORS_HEADERS, 'Cache-Control': 'public, max-age=3600' };
-      if (request.method === 'OPTIONS') {
-        return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': '*' } });
-      }
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return new Response(null, { status: 405, headers: { ...headers, Allow: 'GET, HEAD, OPTIONS' } });
-      }
-      return new Response(request.method === 'HEAD' ? null : metadataJson, { status: 200, headers: { ...headers, 'Content-Type': 'application/json' } });
+      const answer = coreOf(validator).metadataAnswer(new URL(request.url).pathname, request.method);
+      return answer === undefined ? null : toResponse(JSON.parse(answer));
     },
     express() {
       return (req, res, next) => {
         const answer = (r: Refusal) => {
-          for (const [k, v] of Object.entries(refusalHeaders(r))) res.set(k, v);
-          res.status(r.status).json(JSON.parse(refusalBody(r)));
+          for (const [k, v] of r.answer.headers) res.set(k, v);
+          res.status(r.answer.status).json(JSON.parse(r.answer.body ?? 'null'));
         };
         const authorization = single(req.headers.authorization);
         const run = (body: string | Uint8Array | undefined, http?: VerifyOptions['http']) => {

@@ -14,7 +14,7 @@ export function setLoader(load: Loader): void {
 }
 
 /**
- * The platform's synchronous signature primitives (src/node_crypto.rs): the
+ * The platform's synchronous signature primitives (src/crypto/host/node.rs): the
  * Node entry registers `node:crypto` behind this; other hosts have none.
  */
 export interface NodeCrypto {

@@ -6,4 +6,4 @@ export { createAuth } from './auth.js';
 export type { Auth, AuthOptions } from './auth.js';
 export type { KeyCache, KeyFetchOptions } from './jwks.js';
 export { McpEdgeAuthError, ConfigError } from './errors.js';
-export type { AuthInfo, ErrorCode, IssuerConfig, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
+export type { Answer, AuthInfo, ErrorCode, IssuerConfig, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';

@@ -12,7 +12,7 @@ setLoader(() => {
   initSync({ module: readFileSync(new URL('./wasm/mcp_edge_auth_bg.wasm', import.meta.url)) });
 });
 
-// Signatures checked by node:crypto on the calling thread (src/node_crypto.rs
+// Signatures checked by node:crypto on the calling thread (src/crypto/host/node.rs
 // says why: WebCrypto's thread-pool round trip costs more than the check).
 // The core has already chosen the key and checked the signature's encoding.
 interface NodeKey {

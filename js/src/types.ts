@@ -81,6 +81,15 @@ export type ErrorCode =
   | 'ERR_MCP_CONTENT_TYPE' | 'ERR_MCP_CONTENT_ENCODING' | 'ERR_MCP_REQUEST_INVALID' | 'ERR_MCP_BODY_TOO_LARGE'
   | 'ERR_MCP_OPERATION_DENIED';
 
+/** An HTTP response the package decided itself: send it as it is. */
+export interface Answer {
+  status: number;
+  /** Header fields in order (a challenge, CORS, Retry-After…). */
+  headers: Array<[string, string]>;
+  /** The body (JSON text), or null for none. */
+  body: string | null;
+}
+
 /** A refusal, as data. `error` is absent when no token was sent (RFC 6750 §3.1). */
 export interface Refusal {
   ok: false;
@@ -91,6 +100,8 @@ export interface Refusal {
   wwwAuthenticate: string;
   /** Seconds, set on 503 while signing keys are unavailable. */
   retryAfter?: number;
+  /** The response to send for it: its status, `WWW-Authenticate`, CORS, `Retry-After` and JSON body. */
+  answer: Answer;
 }
 
 export type VerifyResult = { ok: true; authInfo: AuthInfo } | Refusal;

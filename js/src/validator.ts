@@ -1,4 +1,5 @@
 import { core, nodeCrypto } from './core.js';
+import { cores } from './cores.js';
 import { ConfigError } from './errors.js';
 import type { AuthInfo, ErrorCode, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 
@@ -127,6 +128,12 @@ function httpFields(options: Pick<VerifyOptions, 'http'>): string[] | undefined 
   return http ? [http.contentType ?? '', http.contentEncoding ?? ''] : undefined;
 }
 
+/** A ConfigError from the core's thrown `{field, message}` JSON. */
+export function configError(e: unknown): ConfigError {
+  const { field, message } = JSON.parse(String(e));
+  return new ConfigError(field, message);
+}
+
 /**
  * Checks `config` once and returns a validator. Throws `ConfigError` naming the field.
  */
@@ -143,8 +150,7 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
   try {
     inner = new WasmValidator(typeof config === 'string' ? config : JSON.stringify(config), String(crypto), node);
   } catch (e) {
-    const { field, message } = JSON.parse(String(e));
-    throw new ConfigError(field, message);
+    throw configError(e);
   }
   const policy: PolicyFacts = JSON.parse(inner.describe());
   // The AuthInfo of recent acceptances, by header value. Only a hint: the core
@@ -158,7 +164,7 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     accepted.set(input, r.authInfo);
     return { ok: true as const, authInfo: { ...r.authInfo } };
   };
-  return {
+  const validator: Validator = {
     policy,
     setJwks(issuer, jwks) {
       try {
@@ -199,10 +205,12 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     },
     hasJwks: (issuer) => inner.hasJwks(issuer),
     refusal(code, retryAfter) {
-      const r: Refusal = JSON.parse(inner.refusal(code) ?? 'null');
+      const r: Refusal = JSON.parse(inner.refusal(code, retryAfter) ?? 'null');
       return retryAfter === undefined ? r : { ...r, retryAfter };
     },
   };
+  cores.set(validator, inner);
+  return validator;
 }
 
 /**

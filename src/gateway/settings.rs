@@ -51,7 +51,7 @@ pub enum SignatureVersion {
     /// Method, path and identity only: a leaked set of headers can be replayed
     /// with any body. Deprecated; verifiable for one release.
     V1,
-    /// [`canonical_string_v2`]: also the body's digest, its content type, the
+    /// [`canonical_string_v2`](super::identity::canonical_string_v2): also the body's digest, its content type, the
     /// session and a unique request id the origin refuses to see twice.
     #[default]
     V2,
@@ -120,7 +120,27 @@ pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigErr
             gateway.insert(name.to_owned(), v);
         }
     }
-    let settings: GatewaySettings = serde_path_to_error::deserialize(Value::Object(gateway)).map_err(|e| {
+    let settings = gateway_settings(gateway)?;
+    let policy = Policy::from_config(Config::from_value(Value::Object(all))?)?;
+    Ok((policy, settings))
+}
+
+/// The fields of the key-refresh policy, which the npm package's `createAuth`
+/// takes as options of the same names.
+pub const REFRESH_FIELDS: [&str; 5] = ["jwksCooldownSeconds", "jwksTimeoutMs", "maxStaleSeconds", "jwksMinTtlSeconds", "jwksMaxTtlSeconds"];
+
+/// Checks `options` holding only [`REFRESH_FIELDS`]: the settings with them, defaults elsewhere.
+pub(crate) fn check_refresh_fields(options: Value) -> Result<GatewaySettings, ConfigError> {
+    let Value::Object(fields) = options else { return Err(ConfigError::new("", "key refresh options must be an object")) };
+    if let Some(other) = fields.keys().find(|k| !REFRESH_FIELDS.contains(&k.as_str())) {
+        return Err(ConfigError::new(other.clone(), format!("not a key refresh option; known: {}", REFRESH_FIELDS.join(", "))));
+    }
+    gateway_settings(fields)
+}
+
+/// The gateway fields, checked: every mistake names its field.
+fn gateway_settings(fields: Map<String, Value>) -> Result<GatewaySettings, ConfigError> {
+    let settings: GatewaySettings = serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
         let field = e.path().to_string();
         ConfigError::new(if field == "." { String::new() } else { field }, e.into_inner().to_string())
     })?;
@@ -143,8 +163,7 @@ pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigErr
             ));
         }
     }
-    let policy = Policy::from_config(Config::from_value(Value::Object(all))?)?;
-    Ok((policy, settings))
+    Ok(settings)
 }
 
 /// `host` or `host:port` as RFC 9110 §7.2 `Host` carries it (a reg-name,

@@ -16,24 +16,22 @@ export function respond(status, flat, body) {
 }
 
 /**
- * The request's body as an ArrayBuffer, read chunk by chunk; null (and the
- * rest of the stream cancelled) as soon as more than `maxBytes` arrived.
+ * At most the first `limit` bytes of a request's or response's body, as an
+ * ArrayBuffer, read chunk by chunk: once `limit` bytes are in, the rest of
+ * the stream is cancelled, never read.
  */
-export async function readBody(request, maxBytes) {
-  if (!request.body) return new ArrayBuffer(0);
-  const reader = request.body.getReader();
+export async function readUpTo(message, limit) {
+  if (!message.body) return new ArrayBuffer(0);
+  const reader = message.body.getReader();
   const chunks = [];
   let size = 0;
-  for (;;) {
+  while (size < limit) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
+    chunks.push(value.byteLength > limit - size ? value.subarray(0, limit - size) : value);
+    size += Math.min(value.byteLength, limit - size);
   }
+  if (size >= limit) reader.cancel().catch(() => {});
   if (chunks.length === 1 && chunks[0].byteOffset === 0 && chunks[0].byteLength === chunks[0].buffer.byteLength) return chunks[0].buffer;
   const out = new Uint8Array(size);
   let at = 0;
@@ -42,6 +40,25 @@ export async function readBody(request, maxBytes) {
     at += chunk.byteLength;
   }
   return out.buffer;
+}
+
+/**
+ * GETs `url` as JSON within `timeoutMs` for the headers and the body, reading
+ * at most `limit` bytes of it: `{status, body, cacheControl}`; rejects with
+ * why when it cannot be had (network error, timeout).
+ */
+export async function fetchDocument(url, timeoutMs, limit) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: controller.signal });
+    const body = await readUpTo(response, limit);
+    return { status: response.status, body, cacheControl: response.headers.get('cache-control') };
+  } catch (e) {
+    throw new Error(controller.signal.aborted ? `${url} timed out after ${timeoutMs} ms` : `${url}: ${e?.message ?? e}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A random UUID (the platform's CSPRNG) naming one forwarded request. */

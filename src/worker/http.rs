@@ -11,8 +11,10 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use worker::js_sys::{ArrayBuffer, Error as JsError, Promise};
+use worker::js_sys::{ArrayBuffer, Error as JsError, Promise, Uint8Array};
 use worker::web_sys::{Request, Response};
+
+use crate::responses::Answer;
 
 #[wasm_bindgen(module = "/src/worker/http.js")]
 extern "C" {
@@ -37,19 +39,40 @@ extern "C" {
         response_append: Vec<String>,
     ) -> Result<Promise, JsValue>;
 
-    #[wasm_bindgen(js_name = readBody, catch)]
-    fn read_body_js(request: &Request, max_bytes: f64) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = readUpTo, catch)]
+    fn read_up_to_js(message: &JsValue, limit: f64) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = fetchDocument, catch)]
+    fn fetch_document_js(url: &str, timeout_ms: f64, limit: f64) -> Result<Promise, JsValue>;
+
+    /// The result of fetchDocument: `{status, body, cacheControl}`.
+    type Document;
+    #[wasm_bindgen(method, getter)]
+    fn status(this: &Document) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn body(this: &Document) -> ArrayBuffer;
+    #[wasm_bindgen(method, getter, js_name = cacheControl)]
+    fn cache_control(this: &Document) -> Option<String>;
 
     #[wasm_bindgen(js_name = requestId)]
     fn request_id_js() -> String;
 }
 
-/// The request's body, read as a counted stream: `None` as soon as more than
-/// `max_bytes` arrived (the rest is never read), whatever `Content-Length`
-/// claimed, so a hostile body costs at most `max_bytes` of memory.
-pub(super) async fn read_body(request: &Request, max_bytes: usize) -> worker::Result<Option<ArrayBuffer>> {
-    let value = JsFuture::from(read_body_js(request, max_bytes as f64)?).await?;
-    Ok(value.dyn_into::<ArrayBuffer>().ok())
+/// At most the first `limit` bytes of a request's body, read as a counted
+/// stream (the rest is never read), whatever `Content-Length` claimed: a
+/// hostile body costs at most `limit` bytes of memory. Whoever asked decides
+/// what more than they allow means.
+pub(super) async fn read_up_to(request: &Request, limit: usize) -> worker::Result<ArrayBuffer> {
+    Ok(JsFuture::from(read_up_to_js(request, limit as f64)?).await?.unchecked_into::<ArrayBuffer>())
+}
+
+/// GETs `url` within `timeout_ms` for the headers and the body, reading at
+/// most `limit` bytes of the body: `(status, body, Cache-Control)`, or why not.
+pub(super) async fn fetch_document(url: &str, timeout_ms: u64, limit: usize) -> Result<(u16, Vec<u8>, Option<String>), String> {
+    let reason = |e: JsValue| e.dyn_ref::<JsError>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{url}: fetch failed"));
+    let promise = fetch_document_js(url, timeout_ms as f64, limit as f64).map_err(reason)?;
+    let document = JsFuture::from(promise).await.map_err(reason)?.unchecked_into::<Document>();
+    Ok((document.status(), Uint8Array::new(&document.body()).to_vec(), document.cache_control()))
 }
 
 /// A fresh request id (a random UUID from the platform's CSPRNG) for the v2 identity signature.
@@ -79,29 +102,25 @@ impl HeaderList {
         self
     }
 
-    pub(super) fn with(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.set(name, value);
-        self
-    }
-
     /// Splits off the list-valued fields (RFC 9110 §5.3: their values combine
     /// with a comma): those are appended to what another response already
     /// says, so an origin's own `Access-Control-Expose-Headers` or `Vary`
     /// survives; the rest replace.
-    pub(super) fn split_list_fields(self) -> (HeaderList, HeaderList) {
+    pub(super) fn split_list_fields(fields: &[(&'static str, String)]) -> (HeaderList, HeaderList) {
         const LISTS: [&str; 2] = ["Vary", "Access-Control-Expose-Headers"];
         let (mut set, mut append) = (HeaderList::default(), HeaderList::default());
-        for pair in self.0.chunks_exact(2) {
-            let to = if LISTS.iter().any(|l| l.eq_ignore_ascii_case(&pair[0])) { &mut append } else { &mut set };
-            to.0.extend([pair[0].clone(), pair[1].clone()]);
+        for (name, value) in fields {
+            let to = if LISTS.iter().any(|l| l.eq_ignore_ascii_case(name)) { &mut append } else { &mut set };
+            to.0.extend([(*name).to_owned(), value.clone()]);
         }
         (set, append)
     }
 }
 
-/// A response with `status`, `headers` and `body` (none for 204 and HEAD).
-pub(super) fn response(status: u16, headers: HeaderList, body: Option<String>) -> worker::Result<Response> {
-    Ok(respond(status, headers.0, body)?)
+/// The platform's response for one of the gateway's own answers.
+pub(super) fn answer(answer: Answer) -> worker::Result<Response> {
+    let headers = answer.headers.into_iter().flat_map(|(name, value)| [name.to_owned(), value]).collect();
+    Ok(respond(answer.status, headers, answer.body)?)
 }
 
 /// What the origin did with a forwarded request.

@@ -2,8 +2,9 @@
 //! answers the RFC 9728 metadata, caches key sets in Workers KV, and forwards
 //! authorized requests to the origin MCP server.
 //!
-//! The entry routes, calls the core, and turns every outcome into a response
-//! in one place; internal errors never reach the client as details.
+//! The entry checks the transport, picks a [`Route`], calls the core, and
+//! turns every [`Outcome`] into a response and a log line in one place
+//! ([`GatewayWorker::respond`]); internal errors never reach the client as details.
 
 mod http;
 mod key_store;
@@ -22,17 +23,18 @@ use worker::{console_error, event, Context, Env, Result};
 use crate::content;
 use crate::crypto::host::webcrypto::WebCrypto;
 use crate::crypto::NoSyncVerifier;
-use crate::gateway::{self, GatewaySettings};
+use crate::gateway::{self, GatewaySettings, TransportRefusal};
+use crate::jwks::refresh::{Need, RefreshSettings};
 use crate::mcp::Operation;
+use crate::responses::{self, Answer};
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
-use http::HeaderList;
 
 /// The Worker's validator: WebCrypto answers every signature check, so no
-/// pure-Rust signature arithmetic is linked in (bundle size, issue 5).
+/// pure-Rust signature arithmetic is linked in (the bundle's size).
 pub(crate) type GatewayValidator = Validator<NoSyncVerifier>;
 
 /// Everything derived from the Worker's configuration, built once per isolate.
-pub(crate) struct Gateway {
+pub(crate) struct GatewayWorker {
     validator: Rc<RefCell<GatewayValidator>>,
     settings: GatewaySettings,
     upstream: String,
@@ -41,7 +43,6 @@ pub(crate) struct Gateway {
     /// The resource's host and port, as `Host` must name it (unless `allowedHosts` lists another).
     resource_authority: String,
     metadata_paths: Vec<String>,
-    metadata_json: String,
     secret: Option<Vec<u8>>,
     keys: key_store::KeyStore,
     /// The request headers never forwarded (proxy.rs), as a JS Set for http.js.
@@ -53,12 +54,12 @@ pub(crate) struct Gateway {
 }
 
 thread_local! {
-    static GATEWAY: RefCell<Option<Rc<std::result::Result<Gateway, ConfigError>>>> = const { RefCell::new(None) };
+    static GATEWAY: RefCell<Option<Rc<std::result::Result<GatewayWorker, ConfigError>>>> = const { RefCell::new(None) };
 }
 
 /// Reads `MCP_AUTH` (a TOML table, which wrangler passes as an object, or the
 /// same as JSON text), `UPSTREAM_URL` and the optional HMAC secret.
-fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
+fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
     // A text var holds JSON; a TOML table arrives as an object.
     let value: Value = match env.var("MCP_AUTH") {
         Ok(text) => serde_json::from_str(&text.to_string()).map_err(|e| ConfigError::new("MCP_AUTH", format!("is not valid JSON: {e}")))?,
@@ -72,23 +73,20 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     }
     let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
     let resource = url::Url::parse(&policy.resource).ok_or_else(|| ConfigError::new("resource", "is not a URL"))?;
-    let resource_path = resource.pathname().trim_end_matches('/').to_owned();
     let resource_authority = resource.host();
-    let mut metadata_paths: Vec<String> = crate::well_known_urls(&policy.resource).iter().filter_map(|u| url::Url::parse(u)).map(|u| u.pathname()).collect();
-    metadata_paths.push(format!("{resource_path}/.well-known/oauth-protected-resource"));
-    let metadata_json = serde_json::to_string(&policy.metadata).unwrap_or_default();
+    let resource_path = responses::resource_path(&policy);
+    let metadata_paths = responses::metadata_paths(&policy);
     let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
-    let keys = key_store::KeyStore::new(validator.clone(), &settings);
+    let keys = key_store::KeyStore::new(validator.clone(), RefreshSettings::from(&settings));
     let dropped_headers = proxy::dropped_headers(settings.forward_token);
     let dropped_prefixes = gateway::dropped_prefixes(settings.trust_forwarded_headers).iter().map(|p| wasm_bindgen::JsValue::from_str(p)).collect();
-    Ok(Gateway {
+    Ok(GatewayWorker {
         validator,
         settings,
         upstream,
         resource_path,
         resource_authority,
         metadata_paths,
-        metadata_json,
         secret,
         keys,
         dropped_headers,
@@ -97,7 +95,7 @@ fn load(env: &Env) -> std::result::Result<Gateway, ConfigError> {
     })
 }
 
-fn gateway(env: &Env) -> Rc<std::result::Result<Gateway, ConfigError>> {
+fn gateway(env: &Env) -> Rc<std::result::Result<GatewayWorker, ConfigError>> {
     GATEWAY.with(|g| {
         let mut slot = g.borrow_mut();
         if let Some(existing) = slot.as_ref() {
@@ -118,22 +116,22 @@ fn now_ms() -> u64 {
 }
 
 /// The entry takes and returns the platform's own Request and Response
-/// (workers-rs passes them through unconverted): the gateway reads three
-/// headers and the body, and answers through http.rs.
+/// (workers-rs passes them through unconverted). Every request ends in one
+/// [`Outcome`], which [`respond`] turns into the response and the log line:
+/// no error of the Worker's own reaches the client as anything but a JSON
+/// 500 with CORS headers.
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let exchange = Exchange { ctx: &ctx, started: now_ms() };
     let gw = gateway(&env);
     match gw.as_ref() {
-        Ok(gw) => gw.handle(req, &env, &exchange).await,
+        Ok(gw) => {
+            let outcome = gw.handle(req, &env).await.unwrap_or_else(|e| Outcome::Internal { reason: e.to_string(), cors: Vec::new() });
+            gw.respond(outcome, &exchange)
+        }
         // Never an open gate: a bad configuration refuses everything, naming the field.
-        Err(e) => json_response(500, &json!({ "error": "gateway_misconfigured", "field": e.field, "message": e.to_string() }), HeaderList::default()),
+        Err(e) => http::answer(responses::config_error(&e.field, &e.to_string())),
     }
-}
-
-fn json_response(status: u16, body: &Value, headers: HeaderList) -> Result<Response> {
-    let headers = headers.with("Content-Type", "application/json").with("Cache-Control", "no-store");
-    http::response(status, headers, Some(body.to_string()))
 }
 
 /// The request being answered: its context, for work after the response,
@@ -143,7 +141,37 @@ struct Exchange<'a> {
     started: u64,
 }
 
-/// The decision log line (issue 4): one per decision, never the token.
+/// What a request is, once its `Host` and `Origin` passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// A CORS preflight (`OPTIONS`), anywhere.
+    Preflight,
+    /// One of the URLs the RFC 9728 document is answered at.
+    Metadata,
+    /// The resource's path or under it: a token is needed, then the origin answers.
+    Protected,
+    /// Anything else.
+    NotFound,
+}
+
+/// How a request ended.
+enum Outcome {
+    /// The gateway's own answer, not a decision (metadata, preflight, 404).
+    Answer(Answer),
+    /// `Host` or `Origin` refused, before anything else.
+    Transport(TransportRefusal),
+    /// A decision refused the request.
+    Refused { refusal: Refusal, retry_after: Option<u64>, issuer: Option<String>, tool: Option<String>, cors: Cors },
+    /// Authorized: the origin's response, or the gateway's 502/504 for it.
+    Forwarded { response: Response, info: Box<AuthInfo>, tool: Option<String> },
+    /// Something failed inside the Worker; the reason goes to the log only.
+    Internal { reason: String, cors: Cors },
+}
+
+/// CORS header fields for an answer.
+type Cors = Vec<(&'static str, String)>;
+
+/// The decision log line: one per decision, never the token.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DecisionLine<'a> {
@@ -160,15 +188,6 @@ struct DecisionLine<'a> {
     duration_ms: u64,
 }
 
-/// Who a log line is about: a verified caller, whether let through or refused.
-#[derive(Default)]
-struct Caller<'a> {
-    issuer: Option<&'a str>,
-    subject: Option<&'a str>,
-    client_id: Option<&'a str>,
-    needed_scopes: Option<&'a [String]>,
-}
-
 /// The first tool, prompt, resource or method a body names, for the decision log (bounded).
 fn operation_name(operations: &std::result::Result<Vec<Operation>, AuthError>) -> Option<String> {
     operations.as_ref().ok()?.iter().find_map(|op| match op {
@@ -177,23 +196,20 @@ fn operation_name(operations: &std::result::Result<Vec<Operation>, AuthError>) -
     })
 }
 
-impl Gateway {
-    /// CORS headers for a response to `origin`.
-    fn cors(&self, origin: Option<&str>) -> HeaderList {
-        let allow = match origin {
-            Some(o) if !self.settings.allowed_origins.is_empty() => o,
-            _ => "*",
-        };
-        let mut h = HeaderList::default();
-        h.set("Access-Control-Allow-Origin", allow);
-        if allow != "*" {
-            h.set("Vary", "Origin");
+impl GatewayWorker {
+    fn route(&self, method: &str, path: &str) -> Route {
+        if method == "OPTIONS" {
+            Route::Preflight
+        } else if self.metadata_paths.iter().any(|p| p == path) {
+            Route::Metadata
+        } else if responses::is_protected(&self.resource_path, path) {
+            Route::Protected
+        } else {
+            Route::NotFound
         }
-        h.set("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version");
-        h
     }
 
-    async fn handle(&self, req: Request, env: &Env, exchange: &Exchange<'_>) -> Result<Response> {
+    async fn handle(&self, req: Request, env: &Env) -> Result<Outcome> {
         // The runtime hands over an absolute URL it serialized itself.
         let url = req.url();
         let (path, search) = gateway::path_and_search(&url).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
@@ -206,38 +222,22 @@ impl Gateway {
         // allowed when a list is configured.
         let authority = gateway::authority(&url).unwrap_or("");
         if let Err(refusal) = gateway::check_transport(&self.settings, &self.resource_authority, authority, origin.as_deref()) {
-            let (status, error, code, description) = refusal.wire();
-            self.log(status, Some(code), Caller::default(), None, exchange);
-            return json_response(status, &json!({ "error": error, "error_description": description, "code": code }), HeaderList::default());
+            return Ok(Outcome::Transport(refusal));
         }
-        let cors = self.cors(origin.as_deref());
-        if method == "OPTIONS" {
-            let cors = cors
-                .with("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-                .with("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
-                .with("Access-Control-Max-Age", "86400");
-            return http::response(204, cors, None);
-        }
-        if self.metadata_paths.iter().any(|p| p == path) {
-            if method != "GET" && method != "HEAD" {
-                return http::response(405, cors.with("Allow", "GET, HEAD, OPTIONS"), None);
-            }
-            let cors = cors.with("Content-Type", "application/json").with("Cache-Control", "public, max-age=3600");
-            let body = (method != "HEAD").then(|| self.metadata_json.clone());
-            return http::response(200, cors, body);
-        }
-        let protected = self.resource_path.is_empty()
-            || path == self.resource_path
-            || path.strip_prefix(self.resource_path.as_str()).is_some_and(|rest| rest.starts_with('/'));
-        if !protected {
-            return json_response(404, &json!({ "error": "not_found" }), cors);
+        let cors = responses::cors(&self.settings.allowed_origins, origin.as_deref());
+        let route = self.route(&method, path);
+        match route {
+            Route::Preflight => return Ok(Outcome::Answer(responses::preflight(cors))),
+            Route::Metadata => return Ok(Outcome::Answer(responses::metadata(self.validator.borrow().policy(), &method, cors))),
+            Route::NotFound => return Ok(Outcome::Answer(responses::not_found(cors))),
+            Route::Protected => {}
         }
 
         // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
         let authorization = headers.get("Authorization")?;
         let no_credentials = self.validator.borrow().refuse_credentials(authorization.as_deref());
         if let Some(refusal) = no_credentials {
-            return self.refused(&refusal, None, cors, None, None, exchange);
+            return Ok(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors });
         }
 
         // A POST body has one meaning or is refused unread (content.rs); it
@@ -250,10 +250,11 @@ impl Gateway {
                 Err(e) => Err(e),
                 Ok(()) => {
                     let max_body = self.validator.borrow().policy().max_body_bytes;
-                    let Some(buffer) = http::read_body(&req, max_body).await? else {
+                    let buffer = http::read_up_to(&req, max_body + 1).await?;
+                    if buffer.byte_length() as usize > max_body {
                         let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
-                        return self.refused(&refusal, None, cors, None, None, exchange);
-                    };
+                        return Ok(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors });
+                    }
                     let bytes = Uint8Array::new(&buffer).to_vec();
                     let operations = self.validator.borrow().inspect(Some(&bytes));
                     body = Some((buffer, bytes));
@@ -264,18 +265,15 @@ impl Gateway {
             Ok(Vec::new())
         };
         let tool = operation_name(&operations);
-        let (outcome, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
-        match outcome {
+        let (decision, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
+        Ok(match decision {
             Ok(info) => {
                 let target = proxy::target(self, path, search);
-                let response = proxy::forward(self, &req, &target, body, &info, cors, origin.is_some()).await;
-                let status = response.as_ref().map(Response::status).unwrap_or(500);
-                let caller = Caller { issuer: Some(&info.issuer), subject: info.subject.as_deref(), client_id: info.client_id.as_deref(), needed_scopes: None };
-                self.log(status, None, caller, tool.as_deref(), exchange);
-                response
+                let response = proxy::forward(self, &req, &target, body, &info, cors, origin.is_some()).await?;
+                Outcome::Forwarded { response, info: Box::new(info), tool }
             }
-            Err((refusal, retry_after)) => self.refused(&refusal, retry_after, cors, issuer.as_deref(), tool.as_deref(), exchange),
-        }
+            Err((refusal, retry_after)) => Outcome::Refused { refusal, retry_after, issuer, tool, cors },
+        })
     }
 
     /// Validates, fetching the claimed issuer's keys first and once more for an unknown `kid`.
@@ -287,49 +285,58 @@ impl Gateway {
     ) -> (std::result::Result<AuthInfo, (Refusal, Option<u64>)>, Option<String>) {
         let issuer = self.validator.borrow().issuer_for(authorization).map(str::to_owned);
         if let Some(iss) = &issuer {
-            if let Err(retry_after) = self.keys.ensure(env, iss).await {
-                return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(retry_after))), issuer);
+            if let Err(unavailable) = self.keys.run(env, iss, Need::Keys).await {
+                return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(unavailable.retry_after))), issuer);
             }
         }
         let now = now_ms() / 1000;
         let mut result = self.crypto.decide(&self.validator, authorization, operations, now).await;
         if let (Err(r), Some(iss)) = (&result, &issuer) {
-            if r.error == AuthError::NoMatchingKey && self.keys.refresh_for_unknown_key(env, iss).await {
+            if r.error == AuthError::NoMatchingKey && self.keys.run(env, iss, Need::UnknownKey).await == Ok(true) {
                 result = self.crypto.decide(&self.validator, authorization, operations, now).await;
             }
         }
         (result.map_err(|r| (r, None)), issuer)
     }
 
-    fn refused(
-        &self,
-        refusal: &Refusal,
-        retry_after: Option<u64>,
-        cors: HeaderList,
-        issuer: Option<&str>,
-        tool: Option<&str>,
-        exchange: &Exchange<'_>,
-    ) -> Result<Response> {
-        let mut headers = cors.with("WWW-Authenticate", refusal.www_authenticate.as_str());
-        if let Some(s) = retry_after {
-            headers.set("Retry-After", s.to_string());
-        }
-        let e = &refusal.error;
-        let mut body = json!({ "error_description": e.description(), "code": e.code() });
-        if let Some(code) = e.rfc6750() {
-            body["error"] = code.as_str().into();
-        }
-        // A verified caller refused for what it asked is named; an unverified one only by the issuer it claims.
-        let caller = match &refusal.caller {
-            Some(c) => Caller { issuer: Some(&c.issuer), subject: c.subject.as_deref(), client_id: c.client_id.as_deref(), needed_scopes: Some(&c.needed) },
-            None => Caller { issuer, ..Caller::default() },
+    /// The response for an outcome, and its log line (per `decisionLog`).
+    fn respond(&self, outcome: Outcome, exchange: &Exchange<'_>) -> Result<Response> {
+        let answer = match outcome {
+            Outcome::Answer(answer) => return http::answer(answer),
+            Outcome::Transport(refusal) => {
+                let answer = responses::transport_refusal(refusal);
+                self.log(answer.status, Some(refusal.wire().2), LogCaller::default(), None, exchange);
+                answer
+            }
+            Outcome::Refused { refusal, retry_after, issuer, tool, cors } => {
+                // A verified caller refused for what it asked is named; an unverified one only by the issuer it claims.
+                let caller = match &refusal.caller {
+                    Some(c) => {
+                        LogCaller { issuer: Some(&c.issuer), subject: c.subject.as_deref(), client_id: c.client_id.as_deref(), needed_scopes: Some(&c.needed) }
+                    }
+                    None => LogCaller { issuer: issuer.as_deref(), ..LogCaller::default() },
+                };
+                self.log(refusal.error.status(), Some(refusal.error.code()), caller, tool.as_deref(), exchange);
+                responses::refusal(&refusal, retry_after, cors)
+            }
+            Outcome::Forwarded { response, info, tool } => {
+                let caller =
+                    LogCaller { issuer: Some(&info.issuer), subject: info.subject.as_deref(), client_id: info.client_id.as_deref(), needed_scopes: None };
+                self.log(response.status(), None, caller, tool.as_deref(), exchange);
+                return Ok(response);
+            }
+            Outcome::Internal { reason, cors } => {
+                worker::console_error!("{}", json!({ "event": "internal_error", "reason": reason }));
+                let answer = responses::internal_error(cors);
+                self.log(answer.status, None, LogCaller::default(), None, exchange);
+                answer
+            }
         };
-        self.log(e.status(), Some(e.code()), caller, tool, exchange);
-        json_response(e.status(), &body, headers)
+        http::answer(answer)
     }
 
     /// One structured line per decision (per `decisionLog`); never the token.
-    fn log(&self, status: u16, code: Option<&str>, caller: Caller<'_>, tool: Option<&str>, exchange: &Exchange<'_>) {
+    fn log(&self, status: u16, code: Option<&str>, caller: LogCaller<'_>, tool: Option<&str>, exchange: &Exchange<'_>) {
         if !self.settings.decision_log.logs(status) {
             return;
         }
@@ -348,4 +355,13 @@ impl Gateway {
             http::log_after_response(exchange.ctx, &text);
         }
     }
+}
+
+/// Who a log line is about: a verified caller, whether let through or refused.
+#[derive(Default)]
+struct LogCaller<'a> {
+    issuer: Option<&'a str>,
+    subject: Option<&'a str>,
+    client_id: Option<&'a str>,
+    needed_scopes: Option<&'a [String]>,
 }

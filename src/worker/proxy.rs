@@ -14,9 +14,10 @@ use worker::web_sys::{Request, Response};
 
 use super::http::{self, Forwarded, HeaderList, Outgoing};
 use super::url::Url;
-use super::{json_response, Gateway};
+use super::{Cors, GatewayWorker};
 use crate::content::FORWARDED_CONTENT_TYPE;
 use crate::gateway::{self, canonical_string, canonical_string_v2, identity_headers, sign, SignatureVersion, SignedRequest};
+use crate::responses;
 use crate::AuthInfo;
 
 /// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus
@@ -47,7 +48,7 @@ pub(super) fn dropped_headers(forward_token: bool) -> Set {
 
 /// The origin URL for a request to `path` (under the resource) with `search`
 /// (`""` or `"?…"`): the same suffix under `UPSTREAM_URL`.
-pub(super) fn target(gw: &Gateway, path: &str, search: &str) -> String {
+pub(super) fn target(gw: &GatewayWorker, path: &str, search: &str) -> String {
     let suffix = &path[gw.resource_path.len().min(path.len())..];
     let mut target = format!("{}{}", gw.upstream.trim_end_matches('/'), suffix);
     if gw.upstream.ends_with('/') && suffix.is_empty() {
@@ -62,12 +63,12 @@ pub(super) fn target(gw: &Gateway, path: &str, search: &str) -> String {
 /// response when `from_browser` (the request carried an Origin), and always
 /// on the gateway's own 502 and 504.
 pub(super) async fn forward(
-    gw: &Gateway,
+    gw: &GatewayWorker,
     req: &Request,
     target: &str,
     body: Option<(ArrayBuffer, Vec<u8>)>,
     info: &AuthInfo,
-    cors: HeaderList,
+    cors: Cors,
     from_browser: bool,
 ) -> worker::Result<Response> {
     let identity = identity_headers(info);
@@ -115,7 +116,7 @@ pub(super) async fn forward(
     // The origin's own CORS answer is kept where it lists things (its exposed
     // headers, e.g. Last-Event-ID for resumption); the gateway's policy on
     // who may read the response replaces its Allow-Origin.
-    let (response_set, response_append) = if from_browser { cors.clone().split_list_fields() } else { Default::default() };
+    let (response_set, response_append) = if from_browser { HeaderList::split_list_fields(&cors) } else { Default::default() };
     let out = Outgoing {
         target,
         body: buffer,
@@ -137,8 +138,8 @@ pub(super) async fn forward(
         Forwarded::Response(response) => Ok(response),
         Forwarded::Unreachable(reason) => {
             worker::console_warn!("{}", json!({ "event": "upstream_error", "reason": reason }));
-            json_response(502, &json!({ "error": "upstream_unavailable", "error_description": "The MCP server could not be reached" }), cors)
+            http::answer(responses::upstream_failure(false, cors))
         }
-        Forwarded::TimedOut => json_response(504, &json!({ "error": "upstream_timeout", "error_description": "The MCP server did not answer in time" }), cors),
+        Forwarded::TimedOut => http::answer(responses::upstream_failure(true, cors)),
     }
 }

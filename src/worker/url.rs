@@ -1,7 +1,6 @@
 //! URLs parsed by the platform: workerd's own WHATWG URL parser, the one its
-//! `fetch` uses, instead of the `url` crate. Same standard, and the Worker's
-//! bundle carries no second parser with its IDNA and Unicode tables (issue 5:
-//! the bundle's size).
+//! `fetch` uses, so the origin URL the gateway signs is the URL `fetch` sends
+//! (the core's `url` crate has no IDNA tables and refuses names workerd maps).
 
 use wasm_bindgen::prelude::*;
 

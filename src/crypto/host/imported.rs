@@ -2,9 +2,9 @@
 //! Node `KeyObject`), imported once per key-set load and algorithm and kept,
 //! with a count of which backend answered each signature check.
 //!
-//! Shared by the two host backends ([`super::webcrypto`], and the Node one in
-//! `node_crypto`); the Rust core's key set stays the source of truth, so a
-//! host key is only ever used for the generation of the set it came from.
+//! Shared by the two host backends ([`super::webcrypto`], and `node` in the
+//! npm package); the Rust core's key set stays the source of truth, so a
+//! host key is only ever used for the load of the key set it came from.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ pub(crate) enum Slot {
 
 /// One issuer's imported keys, for one load of its key set.
 struct IssuerKeys {
-    generation: u64,
+    load: u64,
     slots: HashMap<(usize, Algorithm), Slot>,
 }
 
@@ -37,24 +37,24 @@ pub(crate) struct ImportedKeys {
 }
 
 impl ImportedKeys {
-    /// The slot kept for key `index` of `issuer`'s set `generation` under
-    /// `alg`, if any. Seeing a newer generation drops every slot of older ones.
-    pub(crate) fn get(&self, issuer: &str, generation: u64, index: usize, alg: Algorithm) -> Option<Slot> {
+    /// The slot kept for key `index` of `issuer`'s set `load` under
+    /// `alg`, if any. Seeing a newer load drops every slot of older ones.
+    pub(crate) fn get(&self, issuer: &str, load: u64, index: usize, alg: Algorithm) -> Option<Slot> {
         let mut issuers = self.issuers.borrow_mut();
-        let entry = issuers.entry(issuer.to_owned()).or_insert_with(|| IssuerKeys { generation, slots: HashMap::new() });
-        if entry.generation < generation {
-            *entry = IssuerKeys { generation, slots: HashMap::new() };
+        let entry = issuers.entry(issuer.to_owned()).or_insert_with(|| IssuerKeys { load, slots: HashMap::new() });
+        if entry.load < load {
+            *entry = IssuerKeys { load, slots: HashMap::new() };
         }
-        if entry.generation == generation {
+        if entry.load == load {
             entry.slots.get(&(index, alg)).cloned()
         } else {
             None
         }
     }
 
-    /// Keeps `slot` unless `issuer`'s set has moved past `generation` meanwhile.
-    pub(crate) fn put(&self, issuer: &str, generation: u64, index: usize, alg: Algorithm, slot: Slot) {
-        if let Some(entry) = self.issuers.borrow_mut().get_mut(issuer).filter(|e| e.generation == generation) {
+    /// Keeps `slot` unless `issuer`'s set has moved past `load` meanwhile.
+    pub(crate) fn put(&self, issuer: &str, load: u64, index: usize, alg: Algorithm, slot: Slot) {
+        if let Some(entry) = self.issuers.borrow_mut().get_mut(issuer).filter(|e| e.load == load) {
             entry.slots.insert((index, alg), slot);
         }
     }

@@ -59,14 +59,14 @@ impl NodeBackend {
     /// True iff one of `pending`'s checks passes. A key Node refused at
     /// import, or a check it threw on, is answered by the Rust backend.
     fn check<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: &PendingSignature) -> bool {
-        let (issuer, generation) = (pending.issuer(), pending.generation());
+        let (issuer, load) = (pending.issuer(), pending.key_set_load());
         pending.checks().any(|check| {
-            let slot = match self.keys.get(issuer, generation, check.key_index, check.alg) {
+            let slot = match self.keys.get(issuer, load, check.key_index, check.alg) {
                 Some(slot) => slot,
                 None => {
-                    let Some(jwk) = validator.key(issuer, generation, check.key_index) else { return false };
+                    let Some(jwk) = validator.key(issuer, load, check.key_index) else { return false };
                     let slot = self.import(&jwk.key, check.alg).map_or(Slot::Rust, Slot::Key);
-                    self.keys.put(issuer, generation, check.key_index, check.alg, slot.clone());
+                    self.keys.put(issuer, load, check.key_index, check.alg, slot.clone());
                     slot
                 }
             };

@@ -59,17 +59,9 @@ pub(crate) struct WebCrypto {
     keys: ImportedKeys,
     /// Parsed once per algorithm: (import, verify) parameter objects.
     algorithms: RefCell<HashMap<Algorithm, (JsValue, JsValue)>>,
-    /// When set, every check uses the Rust backend (hosts that ask for it, and the differential tests).
-    rust_only: bool,
 }
 
 impl WebCrypto {
-    /// A backend that never calls WebCrypto: the pure-Rust path behind the same interface.
-    #[cfg_attr(not(feature = "wasm"), allow(dead_code))]
-    pub(crate) fn rust_only() -> Self {
-        Self { rust_only: true, ..Self::default() }
-    }
-
     fn algorithm(&self, alg: Algorithm) -> Option<(JsValue, JsValue)> {
         if let Some(pair) = self.algorithms.borrow().get(&alg) {
             return Some(pair.clone());
@@ -91,17 +83,17 @@ impl WebCrypto {
 
     /// The slot for a key of `pending`'s issuer, importing it on first use.
     async fn slot<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, index: usize, alg: Algorithm) -> Option<Slot> {
-        let (issuer, generation) = (pending.issuer(), pending.generation());
-        if let Some(slot) = self.keys.get(issuer, generation, index, alg) {
+        let (issuer, load) = (pending.issuer(), pending.key_set_load());
+        if let Some(slot) = self.keys.get(issuer, load, index, alg) {
             return Some(slot);
         }
         // The set may have been replaced while an earlier check awaited: then this key is gone.
-        let jwk = validator.borrow().key(issuer, generation, index)?.key.to_jwk();
+        let jwk = validator.borrow().key(issuer, load, index)?.key.to_jwk();
         let slot = match self.import(&jwk, alg).await {
             Some(key) => Slot::Key(key),
             None => Slot::Rust,
         };
-        self.keys.put(issuer, generation, index, alg, slot.clone());
+        self.keys.put(issuer, load, index, alg, slot.clone());
         Some(slot)
     }
 
@@ -119,7 +111,7 @@ impl WebCrypto {
     /// True iff one of `pending`'s checks passes.
     async fn check<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature) -> bool {
         for check in pending.checks() {
-            let slot = if self.rust_only { Some(Slot::Rust) } else { self.slot(validator, pending, check.key_index, check.alg).await };
+            let slot = self.slot(validator, pending, check.key_index, check.alg).await;
             let verified = match slot {
                 Some(Slot::Key(key)) => match self.verify(&key, check.alg, check.signature, check.signing_input).await {
                     Some(verdict) => {
