@@ -3,14 +3,16 @@
 #   - an authorization server (oidc-provider, users bob and dr-alice, login and consent screens) on 127.0.0.1:9000,
 #   - the VetAssist MCP server (@modelcontextprotocol/sdk) on 127.0.0.1:3000, the origin,
 #   - this gateway in local workerd (`wrangler dev`, local KV) on 127.0.0.1:8787, in front of it,
-# prints the URLs, runs a scripted MCP client session through the gateway, and
-# keeps everything running until Ctrl-C (or exits after the session with --once,
+# prints the URLs, runs a scripted MCP client session through the gateway, checks
+# the whole deployment with `mcp-edge-auth doctor`, and keeps everything running until Ctrl-C (or exits after the session with --once,
 # or when standard input is not a terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_wasm
 npm_install examples/vetassist
+# The npm package, for its doctor command (it builds the Worker too).
+bash scripts/build-npm.sh > /dev/null
 
 once=0
 if [ "${1:-}" = "--once" ] || [ ! -t 0 ]; then once=1; fi
@@ -75,6 +77,11 @@ VetAssist is running:
 INFO
 
 GATEWAY_URL=http://127.0.0.1:8787/mcp node examples/vetassist/session.mjs
+
+echo
+echo "Checking the deployment as MCP clients see it (npx mcp-edge-auth doctor):"
+# (from the example's directory: doctor reads wrangler.toml with the project's own wrangler)
+(cd examples/vetassist && node ../../js/dist/cli.js doctor http://127.0.0.1:8787/mcp --config ../../wrangler.toml)
 
 if [ "$once" = 1 ]; then exit 0; fi
 echo

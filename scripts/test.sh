@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test: the Rust core (unit tests, the vector files, Wycheproof, property
 # tests, the generator drift check, the CLI end to end, the doc example, short
-# fuzz runs), formatting and lints; then the npm package, built and packed, tested from its tarball
-# (vectors through wasm, key fetching, oidc-provider + MCP SDK, a JS Worker in workerd);
-# and the Rust Worker gateway in workerd.
+# fuzz runs, doctor against simulated deployments), formatting and lints; then the npm
+# package, built and packed, tested from its tarball (vectors through wasm, key fetching,
+# oidc-provider + MCP SDK, a JS Worker in workerd, init + wrangler dev with only Node,
+# doctor against live set-ups); and the Rust Worker gateway in workerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -23,8 +24,8 @@ cargo test --features cli --doc
 # test runs 500 cases with the JS tests below).
 bash scripts/fuzz.sh 15 verify jwks mcp_body config
 
+# The npm package, which also builds the Worker (scripts/build-worker.sh) and packs it as gateway/.
 bash scripts/build-npm.sh
-bash scripts/build-worker.sh
 
 # The README's run command, end to end and non-interactively: the seed flow
 # (DCR, authorization code + PKCE, scripted login and consent, step-up, 403 for

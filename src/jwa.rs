@@ -39,6 +39,18 @@ pub enum KeyFamily {
     Ed25519,
 }
 
+impl KeyFamily {
+    /// The family as people name it (`RSA`, `P-256`, `P-384`, `Ed25519`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::P256 => "P-256",
+            Self::P384 => "P-384",
+            Self::Ed25519 => "Ed25519",
+        }
+    }
+}
+
 impl Algorithm {
     /// Every supported algorithm, the default allowlist.
     pub const ALL: [Algorithm; 9] = [Self::Rs256, Self::Rs384, Self::Rs512, Self::Ps256, Self::Ps384, Self::Ps512, Self::Es256, Self::Es384, Self::EdDsa];

@@ -33,6 +33,8 @@ mod claims;
 pub mod config;
 pub mod content;
 pub mod crypto;
+pub mod discovery;
+pub mod doctor;
 pub mod error;
 pub mod gateway;
 pub mod json;

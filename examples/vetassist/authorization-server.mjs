@@ -78,10 +78,10 @@ export function createProvider(issuer, { keys = [signingKey(`vetassist-${Date.no
   return provider;
 }
 
-/** Starts the authorization server on 127.0.0.1:port. */
-export async function startAuthorizationServer(port) {
+/** Starts the authorization server on 127.0.0.1:port (`options`: createProvider's, e.g. the signing `keys`). */
+export async function startAuthorizationServer(port, options) {
   const issuer = `http://127.0.0.1:${port}`;
-  const provider = createProvider(issuer);
+  const provider = createProvider(issuer, options);
   const handle = provider.callback();
   const server = createServer((req, res) => {
     if (req.url !== '/reg') return handle(req, res);

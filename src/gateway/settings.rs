@@ -125,6 +125,18 @@ pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigErr
     Ok((policy, settings))
 }
 
+/// The rule for `UPSTREAM_URL`, the origin MCP server's URL: an absolute
+/// http(s) URL with a host and no fragment. Each host parses the URL with its
+/// platform's WHATWG URL parser (the one its `fetch` uses) and passes the
+/// parts: `scheme` without its colon, `hostname` as that parser reports it.
+pub fn check_upstream(url: &str, scheme: &str, hostname: &str) -> Result<(), ConfigError> {
+    if matches!(scheme, "http" | "https") && !hostname.is_empty() && !url.contains('#') {
+        Ok(())
+    } else {
+        Err(ConfigError::new("UPSTREAM_URL", "must be an absolute http(s) URL without a fragment"))
+    }
+}
+
 /// The fields of the key-refresh policy, which the npm package's `createAuth`
 /// takes as options of the same names.
 pub const REFRESH_FIELDS: [&str; 5] = ["jwksCooldownSeconds", "jwksTimeoutMs", "maxStaleSeconds", "jwksMinTtlSeconds", "jwksMaxTtlSeconds"];
@@ -245,6 +257,15 @@ mod tests {
     use super::*;
     use crate::gateway::request_url::authority;
     use serde_json::json;
+
+    #[test]
+    fn the_upstream_is_an_absolute_http_url() {
+        assert!(check_upstream("https://origin.internal/mcp", "https", "origin.internal").is_ok());
+        assert!(check_upstream("http://127.0.0.1:3000/mcp", "http", "127.0.0.1").is_ok());
+        for (url, scheme, host) in [("ftp://o/mcp", "ftp", "o"), ("https://o/mcp#x", "https", "o"), ("file:///mcp", "file", ""), ("", "", "")] {
+            assert_eq!(check_upstream(url, scheme, host).unwrap_err().field, "UPSTREAM_URL", "{url}");
+        }
+    }
 
     #[test]
     fn host_and_origin_are_checked_first() {

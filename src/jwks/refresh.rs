@@ -14,7 +14,8 @@
 //! to `maxStaleSeconds` past their freshness, then the answer is 503 with a
 //! `Retry-After` that says when the next fetch may be tried — never a 401,
 //! an outage is not the client's fault. The key set's URL is configured or
-//! discovered: RFC 8414 §3.1 metadata, then OpenID Connect Discovery §4,
+//! discovered in the order MCP clients use ([`crate::discovery`]): RFC 8414
+//! §3.1 metadata, then OpenID Connect Discovery §4,
 //! whose `issuer` must be exactly this issuer (RFC 8414 §3.3) and whose
 //! `jwks_uri` must be https (http only on loopback). Every document is at
 //! most [`MAX_DOCUMENT_BYTES`], and a set without a usable key never
@@ -52,6 +53,7 @@ use serde_json::Value;
 
 use crate::config::Policy;
 use crate::crypto::SignatureVerifier;
+use crate::discovery;
 use crate::error::ConfigError;
 use crate::gateway::GatewaySettings;
 use crate::jwks::KeySet;
@@ -369,15 +371,19 @@ impl KeyRefresh {
                 self.start_fetch(job, now)
             }
             (Stage::WritingAttempt, Input::Written) => self.next_fetch(job),
-            (Stage::Discovering(index), Input::Fetched(result)) => match discovered(&job.issuer, result, &discovery_urls(&job.issuer)[index]) {
+            (Stage::Discovering(index), Input::Fetched(result)) => match discovered(&job.issuer, result, &discovery::metadata_urls(&job.issuer)[index]) {
                 Ok(uri) => {
                     s.jwks_uri = Some(uri.clone());
                     job.stage = Stage::FetchingKeys;
                     Action::Fetch { url: uri, timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES }
                 }
-                Err(Discovery::Next(_)) if index == 0 => {
-                    job.stage = Stage::Discovering(1);
-                    Action::Fetch { url: discovery_urls(&job.issuer)[1].clone(), timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES }
+                Err(Discovery::Next(_)) if index + 1 < discovery::metadata_urls(&job.issuer).len() => {
+                    job.stage = Stage::Discovering(index + 1);
+                    Action::Fetch {
+                        url: discovery::metadata_urls(&job.issuer).swap_remove(index + 1),
+                        timeout_ms: settings.timeout_ms,
+                        max_bytes: MAX_DOCUMENT_BYTES,
+                    }
                 }
                 Err(Discovery::Next(reason) | Discovery::Stop(reason)) => job.fail(s, &settings, reason, now),
             },
@@ -467,7 +473,7 @@ impl KeyRefresh {
         let s = self.issuers.get_mut(&job.issuer).expect("checked in step");
         let (stage, url) = match &s.jwks_uri {
             Some(uri) => (Stage::FetchingKeys, uri.clone()),
-            None => (Stage::Discovering(0), discovery_urls(&job.issuer)[0].clone()),
+            None => (Stage::Discovering(0), discovery::metadata_urls(&job.issuer).swap_remove(0)),
         };
         job.stage = stage;
         Action::Fetch { url, timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES }
@@ -540,20 +546,6 @@ fn document<'a>(result: Result<Fetched<'a>, &str>) -> Result<(&'a [u8], Option<&
     Ok((fetched.body, fetched.cache_control))
 }
 
-/// The two discovery URLs of `issuer`: RFC 8414 §3.1 (the well-known segment
-/// between host and path), then OpenID Connect Discovery §4 (appended).
-fn discovery_urls(issuer: &str) -> [String; 2] {
-    match url::Url::parse(issuer) {
-        Ok(u) if u.has_host() => {
-            let origin = u.origin().ascii_serialization();
-            let path = u.path().trim_end_matches('/');
-            [format!("{origin}/.well-known/oauth-authorization-server{path}"), format!("{origin}{path}/.well-known/openid-configuration")]
-        }
-        // Not a URL: nothing to discover; the fetches fail with this name.
-        _ => [format!("{issuer}/.well-known/oauth-authorization-server"), format!("{issuer}/.well-known/openid-configuration")],
-    }
-}
-
 /// How a discovery document went.
 enum Discovery {
     /// Not there (not 200, not JSON, too large): the next URL may have it.
@@ -566,14 +558,11 @@ enum Discovery {
 fn discovered(issuer: &str, result: Result<Fetched<'_>, &str>, url: &str) -> Result<String, Discovery> {
     let (body, _) = document(result).map_err(|e| Discovery::Next(format!("{url} {e}")))?;
     let doc: Value = serde_json::from_slice(body).map_err(|_| Discovery::Next(format!("{url} is not JSON")))?;
-    // RFC 8414 §3.3, OpenID Connect Discovery §4.3: the document must name exactly this issuer.
-    if doc.get("issuer").and_then(Value::as_str) != Some(issuer) {
+    if discovery::issuer_mismatch(issuer, &doc).is_some() {
         return Err(Discovery::Stop(format!("{url} names another issuer")));
     }
     let uri = doc.get("jwks_uri").and_then(Value::as_str).ok_or_else(|| Discovery::Stop(format!("{url} has no jwks_uri")))?;
-    let usable = url::Url::parse(uri)
-        .is_ok_and(|u| u.scheme() == "https" || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))));
-    if !usable {
+    if !discovery::is_fetchable(uri) {
         return Err(Discovery::Stop(format!("{url} has a jwks_uri that is not https")));
     }
     Ok(uri.to_owned())
@@ -802,8 +791,6 @@ mod tests {
             let (outcome, seen) = run(&mut r, &mut v, Need::Keys, false, T0, &[Canned::Doc(200, &text, None)]);
             assert!(outcome.is_err() && seen.len() == 1, "{doc}");
         }
-        assert_eq!(discovery_urls("https://a.example/tenant/")[0], "https://a.example/.well-known/oauth-authorization-server/tenant");
-        assert_eq!(discovery_urls("https://a.example/tenant")[1], "https://a.example/tenant/.well-known/openid-configuration");
     }
 
     #[test]

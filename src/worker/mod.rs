@@ -67,10 +67,12 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
     };
     let (policy, settings) = gateway::split_config(value)?;
     let upstream = env.var("UPSTREAM_URL").map(|v| v.to_string()).map_err(|_| ConfigError::new("UPSTREAM_URL", "is not set: the origin MCP server's URL"))?;
-    match url::Url::parse(&upstream) {
-        Some(u) if matches!(u.scheme().as_str(), "http" | "https") && !u.hostname().is_empty() && !upstream.contains('#') => {}
-        _ => return Err(ConfigError::new("UPSTREAM_URL", "must be an absolute http(s) URL without a fragment")),
-    }
+    let parsed = url::Url::parse(&upstream);
+    gateway::settings::check_upstream(
+        &upstream,
+        &parsed.as_ref().map(|u| u.scheme()).unwrap_or_default(),
+        &parsed.as_ref().map(|u| u.hostname()).unwrap_or_default(),
+    )?;
     let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
     let resource = url::Url::parse(&policy.resource).ok_or_else(|| ConfigError::new("resource", "is not a URL"))?;
     let resource_authority = resource.host();
