@@ -37,6 +37,13 @@ pub fn check_json_body(content_type: Option<&str>, content_encoding: Option<&str
     }
 }
 
+/// A `Content-Type` value's media type without parameters, in lower case
+/// (RFC 9110 §8.3.1: type and subtype are case-insensitive): how the gateway
+/// tells an origin's event stream or JSON answer apart.
+pub fn essence(content_type: &str) -> String {
+    trim_ows(content_type.split(';').next().unwrap_or("")).to_ascii_lowercase()
+}
+
 /// RFC 9110 §5.6.3 optional whitespace (SP / HTAB) around a value.
 fn trim_ows(s: &str) -> &str {
     s.trim_matches([' ', '\t'])

@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use crate::config::Policy;
-use crate::gateway::TransportRefusal;
+use crate::gateway::{RequestRefusal, TransportRefusal};
 use crate::validator::Refusal;
 
 /// Response headers a browser-based MCP client must be able to read
@@ -74,6 +74,24 @@ pub fn refusal(refusal: &Refusal, retry_after: Option<u64>, cors: Vec<(&'static 
     answer.headers.push(("WWW-Authenticate", refusal.www_authenticate.clone()));
     if let Some(seconds) = retry_after {
         answer.headers.push(("Retry-After", seconds.to_string()));
+    }
+    answer
+}
+
+/// A request refused after its token was accepted, for what it does: a
+/// session that is not the caller's, or a rate limit. About the request,
+/// not the token: no challenge, and a JSON-RPC error body the client's MCP
+/// library reads (`data.code` the stable code, `data.retryAfter` for a 429).
+pub fn request_refusal(refusal: RequestRefusal, cors: Vec<(&'static str, String)>) -> Answer {
+    let (status, rpc_code, code, message) = refusal.wire();
+    let mut data = json!({ "code": code });
+    if let RequestRefusal::RateLimited { retry_after } = refusal {
+        data["retryAfter"] = retry_after.into();
+    }
+    let body = json!({ "jsonrpc": "2.0", "error": { "code": rpc_code, "message": message, "data": data }, "id": null });
+    let mut answer = Answer::json(status, &body, cors);
+    if let RequestRefusal::RateLimited { retry_after } = refusal {
+        answer.headers.push(("Retry-After", retry_after.to_string()));
     }
     answer
 }

@@ -230,6 +230,16 @@ impl<V: SignatureVerifier> Validator<V> {
         }
     }
 
+    /// The scopes an accepted token holds for this policy's decisions: what
+    /// it was granted, under its issuer's `scopePrefix` too, and every scope
+    /// `scopeImplies` gives them ([`scope::held`]).
+    pub fn held_scopes(&self, info: &AuthInfo) -> Vec<String> {
+        match self.policy.issuer_of(&info.issuer, &info.claims) {
+            Some(entry) => scope::held(&info.scopes, entry.scope_prefix.as_deref(), &self.policy.scope_implies),
+            None => Vec::new(),
+        }
+    }
+
     /// True if `authorization` carries a remembered token that is still within
     /// its time claims and grants what `operations` need: the answer
     /// [`verify`](Self::verify) would accept with, without building it again.

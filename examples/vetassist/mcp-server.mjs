@@ -98,9 +98,10 @@ function vetAssist(identity, onExecute) {
  * gateway signed are served. `onExecute` is told of every tool call and
  * resource read the SDK dispatches ({ kind, name, subject, scopes, arguments }).
  * With `sessions`, the server keeps MCP sessions (Mcp-Session-Id, GET streams,
- * DELETE) instead of answering each request on its own.
+ * DELETE) instead of answering each request on its own. With `jsonResponse`,
+ * POSTs are answered as application/json instead of an event stream.
  */
-export async function startMcpServer(port, secret, { onExecute, allowV1 = false, sessions = false } = {}) {
+export async function startMcpServer(port, secret, { onExecute, allowV1 = false, sessions = false, jsonResponse = false } = {}) {
   const seen = new Map();
   const app = express();
   // The raw bytes are kept for the signature's body digest.
@@ -110,7 +111,7 @@ export async function startMcpServer(port, secret, { onExecute, allowV1 = false,
     if (identity.error) return res.status(401).json({ error: 'not_from_gateway', error_description: identity.error });
     if (req.get('authorization')) return res.status(400).json({ error: 'token_passed_through' });
     if (sessions) return session(req, res, identity);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: jsonResponse });
     const server = vetAssist(identity, onExecute);
     res.on('close', () => {
       transport.close();
@@ -128,7 +129,7 @@ export async function startMcpServer(port, secret, { onExecute, allowV1 = false,
       if (!transport) return res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
       return transport.handleRequest(req, res, req.body);
     }
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (sid) => open.set(sid, transport) });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, enableJsonResponse: jsonResponse, onsessioninitialized: (sid) => open.set(sid, transport) });
     transport.onclose = () => open.delete(transport.sessionId);
     await vetAssist(identity, onExecute).connect(transport);
     return transport.handleRequest(req, res, req.body);

@@ -132,7 +132,8 @@ console.log(`   ${metadataUrl}\n   resource ${metadata.resource}, authorization 
 step(3, 'Dr Alice (vet staff) connects with the MCP SDK client: discovery, registration, login, consent, token');
 const alice = await connectAs('dr-alice');
 const tools = await alice.client.listTools();
-console.log(`   tools: ${tools.tools.map((t) => t.name).join(', ')}`);
+// The gateway lists only what her token can call (filterLists): none of the tools yet.
+console.log(`   tools her first token can call: ${tools.tools.map((t) => t.name).join(', ') || '(none yet: it holds only mcp:access)'}`);
 
 step(4, 'Dr Alice calls tools through the gateway');
 const profile = await alice.callTool('get_pet_profile', { petId: 'rex' });
@@ -148,12 +149,18 @@ const stepUpsSoFar = alice.stepUps;
 const again = await alice.callTool('get_pet_profile', { petId: 'rex' });
 assert.equal(alice.stepUps, stepUpsSoFar, 'reading again needs no new step-up');
 console.log(`   get_pet_profile again, no step-up → ${again.content[0].text}`);
+const aliceTools = (await alice.client.listTools()).tools.map((t) => t.name);
+console.log(`   tools she now sees: ${aliceTools.join(', ')}`);
+assert.ok(aliceTools.includes('update_pet_profile'), aliceTools.join(', '));
 await alice.client.close();
 
 step(5, 'Bob (pet owner) connects and reads his pet');
 const bob = await connectAs('bob');
 const schedule = await bob.callTool('get_vaccination_schedule', { petId: 'rex' });
 console.log(`   get_vaccination_schedule → ${schedule.content[0].text}`);
+const bobTools = (await bob.client.listTools()).tools.map((t) => t.name);
+console.log(`   tools Bob sees (the gateway filters the list by his token): ${bobTools.join(', ')}`);
+assert.ok(!bobTools.includes('update_pet_profile') && bobTools.includes('get_pet_profile'), bobTools.join(', '));
 
 step(6, 'Bob tries update_pet_profile: the gateway refuses before the server sees it');
 const denied = await fetch(gateway, {

@@ -2,6 +2,7 @@ import { brand, McpEdgeAuthError } from './errors.js';
 import { KeysUnavailable, RemoteKeys, type KeyFetchOptions } from './jwks.js';
 import { readUpTo } from './stream.js';
 import { coreOf } from './cores.js';
+import { filterResponse, type WritableResponse } from './lists.js';
 import type { Answer, AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 import { createValidatorSync, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
 
@@ -48,6 +49,13 @@ export interface Auth {
   metadataResponse(request: Request): Response | null;
   /** Express middleware: sets `req.auth`, or answers exactly like `authenticate()`. */
   express(): (req: ExpressRequest, res: ExpressResponse, next: Next) => void;
+  /**
+   * Express middleware, after `express()`: the answers to `tools/list`,
+   * `prompts/list`, `resources/list` and `resources/templates/list` keep only
+   * what `req.auth` could use, as JSON or as an event stream (the gateway's
+   * `filterLists`, by the same decision as a call).
+   */
+  filterLists(): (req: ExpressRequest, res: WritableResponse, next: Next) => void;
   /** Decides from a header value and body (the routine the others share); `http` as for `Validator.verify`. */
   decide(authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult>;
 }
@@ -142,6 +150,12 @@ export function createAuth(options: AuthOptions): Auth {
     metadataResponse(request) {
       const answer = coreOf(validator).metadataAnswer(new URL(request.url).pathname, request.method);
       return answer === undefined ? null : toResponse(JSON.parse(answer));
+    },
+    filterLists() {
+      return (req, res, next) => {
+        if (req.auth && req.body !== undefined) filterResponse(validator, req.auth, typeof req.body === 'string' ? req.body : JSON.stringify(req.body), res);
+        next();
+      };
     },
     express() {
       return (req, res, next) => {

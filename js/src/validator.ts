@@ -89,6 +89,21 @@ export interface Validator {
   credentials(authorization: string | null | undefined): Refusal | null;
   /** The refusal for a condition found outside the core: keys unavailable (503, with Retry-After) or a body too large to read (413). */
   refusal(code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_MCP_BODY_TOO_LARGE', retryAfterSeconds?: number): Refusal;
+  /**
+   * The entries of a `tools/list`, `prompts/list`, `resources/list` or
+   * `resources/templates/list` result that the token of `authInfo` could use:
+   * the decision a call would get (scope hierarchy and prefix included).
+   * Entries without a name are kept.
+   */
+  filterList<T extends object>(authInfo: Pick<AuthInfo, 'issuer' | 'scopes' | 'claims'>, kind: ListKind, entries: T[]): T[];
+}
+
+/** The result member of a list: `tools`, `prompts`, `resources` or `resourceTemplates`. */
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+
+/** The identity parts of an AuthInfo the core computes held scopes from. */
+export function holder(authInfo: Pick<AuthInfo, 'issuer' | 'scopes' | 'claims'>): string {
+  return JSON.stringify({ issuer: authInfo.issuer, scopes: authInfo.scopes, claims: authInfo.claims });
 }
 
 /** Turns the core's JSON result into the JS shape (resource as a URL, clientId a string). */
@@ -108,6 +123,12 @@ export function toResult(json: string): VerifyResult {
     claims: a.claims,
   };
   return { ok: true, authInfo };
+}
+
+/** The members of a list entry the core reads: what a call would name. */
+function namesOf(entry: object): Record<string, unknown> {
+  const e = entry as Record<string, unknown>;
+  return { name: e.name, uri: e.uri, uriTemplate: e.uriTemplate };
 }
 
 /** As many acceptances as the core's verified-token cache holds (src/token_cache.rs). */
@@ -207,6 +228,11 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     refusal(code, retryAfter) {
       const r: Refusal = JSON.parse(inner.refusal(code, retryAfter) ?? 'null');
       return retryAfter === undefined ? r : { ...r, retryAfter };
+    },
+    filterList(authInfo, kind, entries) {
+      // Entries go through the core by position, so the caller's objects come back as they were.
+      const kept: Array<{ i: number }> = JSON.parse(inner.filterList(holder(authInfo), kind, JSON.stringify(entries.map((e, i) => ({ ...namesOf(e), i })))));
+      return kept.map(({ i }) => entries[i]);
     },
   };
   cores.set(validator, inner);

@@ -1,12 +1,16 @@
 //! What the gateway needs beyond the validation policy, with no I/O: its own
 //! settings and transport checks ([`settings`]), the parts of a request URL
 //! it reads ([`request_url`]), which request fields it never forwards
-//! ([`forwarding`]), and the identity headers it signs for the origin
-//! ([`identity`]). Used by the Worker; natively tested here.
+//! ([`forwarding`]), the identity headers it signs for the origin
+//! ([`identity`]), whose sessions belong to whom ([`sessions`]) and how
+//! requests are counted per user ([`rate_limits`]). Used by the Worker;
+//! natively tested here.
 
 pub mod forwarding;
 pub mod identity;
+pub mod rate_limits;
 pub mod request_url;
+pub mod sessions;
 pub mod settings;
 
 pub use forwarding::{cgi_name, connection_options, dropped_prefixes};
@@ -15,4 +19,4 @@ pub use identity::{
     SIGNATURE, SUBJECT, TIMESTAMP,
 };
 pub use request_url::{authority, path_and_search};
-pub use settings::{check_transport, split_config, DecisionLog, GatewaySettings, SignatureVersion, TransportRefusal, GATEWAY_FIELDS};
+pub use settings::{check_transport, split_config, DecisionLog, GatewaySettings, RequestRefusal, SignatureVersion, TransportRefusal, GATEWAY_FIELDS};

@@ -18,10 +18,17 @@
 //!   release so origins can move to v2, and is deprecated.
 //! - `trustForwardedHeaders`: false (client-sent `Forwarded`, `X-Forwarded-*`
 //!   and `X-Real-IP` are dropped: the gateway cannot vouch for them).
+//! - `filterLists`: true (list responses keep what the token can use, [`crate::list_filter`]).
+//! - `endStreamsAtExpiry`: true (an event stream ends at the token's `exp`
+//!   plus leeway, at an event boundary, [`crate::event_stream`]).
+//! - `bindSessions`: true (a session is refused to anyone but the identity
+//!   that created it, [`super::sessions`]).
+//! - `rateLimits`: none ([`super::rate_limits`]).
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::rate_limits::RateLimit;
 use crate::error::ConfigError;
 use crate::{Config, Policy};
 
@@ -42,6 +49,10 @@ pub struct GatewaySettings {
     pub decision_log: DecisionLog,
     pub identity_signature: SignatureVersion,
     pub trust_forwarded_headers: bool,
+    pub filter_lists: bool,
+    pub end_streams_at_expiry: bool,
+    pub bind_sessions: bool,
+    pub rate_limits: Vec<RateLimit>,
 }
 
 /// Which canonical string signs the identity headers.
@@ -90,12 +101,16 @@ impl Default for GatewaySettings {
             decision_log: DecisionLog::All,
             identity_signature: SignatureVersion::V2,
             trust_forwarded_headers: false,
+            filter_lists: true,
+            end_streams_at_expiry: true,
+            bind_sessions: true,
+            rate_limits: Vec::new(),
         }
     }
 }
 
 /// The names of the gateway-only fields in `MCP_AUTH`.
-pub const GATEWAY_FIELDS: [&str; 12] = [
+pub const GATEWAY_FIELDS: [&str; 16] = [
     "forwardToken",
     "allowedOrigins",
     "allowedHosts",
@@ -108,6 +123,10 @@ pub const GATEWAY_FIELDS: [&str; 12] = [
     "decisionLog",
     "identitySignature",
     "trustForwardedHeaders",
+    "filterLists",
+    "endStreamsAtExpiry",
+    "bindSessions",
+    "rateLimits",
 ];
 
 /// Splits the `MCP_AUTH` object into the validation policy and the gateway
@@ -167,6 +186,7 @@ fn gateway_settings(fields: Map<String, Value>) -> Result<GatewaySettings, Confi
             return Err(ConfigError::new(format!("allowedOrigins[{i}]"), "must be an origin such as https://app.example.com (scheme and host, no path)"));
         }
     }
+    super::rate_limits::check(&settings.rate_limits)?;
     for (i, host) in settings.allowed_hosts.iter().enumerate() {
         if !is_host_and_port(host) {
             return Err(ConfigError::new(
@@ -213,6 +233,32 @@ impl TransportRefusal {
         match self {
             Self::MisdirectedRequest => (421, "misdirected_request", "ERR_HOST_NOT_ALLOWED", "This server does not answer for that host"),
             Self::OriginNotAllowed => (403, "origin_not_allowed", "ERR_ORIGIN_NOT_ALLOWED", "Requests from this origin are not allowed"),
+        }
+    }
+}
+
+/// A request refused after its token was accepted, for what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestRefusal {
+    /// The request names a session (`Mcp-Session-Id`) not recorded for this
+    /// token's identity ([`super::sessions`]): answered as for an unknown
+    /// session (MCP Streamable HTTP §Session Management), so the client starts a new one.
+    SessionNotFound,
+    /// A `rateLimits` rule's limit for this caller is reached (RFC 6585 §4).
+    RateLimited {
+        /// Seconds until the limit's period has passed.
+        retry_after: u64,
+    },
+}
+
+impl RequestRefusal {
+    /// Status, JSON-RPC error code, stable code and fixed description, in one place.
+    /// -32001 is what the MCP SDKs send for an unknown session; -32000 starts
+    /// JSON-RPC's range for server errors.
+    pub fn wire(self) -> (u16, i64, &'static str, &'static str) {
+        match self {
+            Self::SessionNotFound => (404, -32001, "ERR_MCP_SESSION_NOT_FOUND", "Session not found"),
+            Self::RateLimited { .. } => (429, -32000, "ERR_RATE_LIMITED", "Too many requests"),
         }
     }
 }

@@ -116,3 +116,90 @@ export function forward(request, target, body, drop, dropAlso, dropPrefixes, add
 export function logAfterResponse(ctx, line) {
   ctx.waitUntil(new Promise((resolve) => setTimeout(() => resolve(console.info(line)), 0)));
 }
+
+/**
+ * `response` with its event stream passed through `rewriter` (a Rust
+ * EventStreamRewriter: `push(chunk)` returns the bytes to send, `finish()`
+ * what is left at the end, `closeAtBoundary()` and `ended()` for the token's
+ * expiry). At `deadlineMs` (epoch ms; null for none) the stream ends at the
+ * next event boundary, or `graceMs` later if none comes; the origin's stream
+ * is then cancelled. Status and headers are the origin's.
+ */
+export function pipeEvents(response, rewriter, deadlineMs, graceMs) {
+  const reader = response.body.getReader();
+  let timer;
+  let closed = false;
+  let controller;
+  const end = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    try {
+      controller.close();
+    } catch {}
+    reader.cancel().catch(() => {});
+    rewriter.free();
+  };
+  const stream = new ReadableStream({
+    start(c) {
+      controller = c;
+      if (deadlineMs === null || deadlineMs === undefined) return;
+      timer = setTimeout(() => {
+        if (closed) return;
+        rewriter.closeAtBoundary();
+        if (rewriter.ended()) end();
+        else timer = setTimeout(end, graceMs);
+      }, Math.max(0, deadlineMs - Date.now()));
+    },
+    async pull(c) {
+      let read;
+      try {
+        read = await reader.read();
+      } catch (e) {
+        if (!closed) {
+          closed = true;
+          clearTimeout(timer);
+          c.error(e);
+          rewriter.free();
+        }
+        return;
+      }
+      if (closed) return;
+      if (read.done) {
+        const rest = rewriter.finish();
+        if (rest.length) c.enqueue(rest);
+        return end();
+      }
+      const out = rewriter.push(read.value);
+      if (out.length) c.enqueue(out);
+      if (rewriter.ended()) end();
+    },
+    cancel(reason) {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      reader.cancel(reason).catch(() => {});
+      rewriter.free();
+    },
+  });
+  return new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** `response` with `body` (bytes) in place of its own; its Content-Length goes (the platform sets the new one). */
+export function withBody(response, body) {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** Asks the Rate Limiting binding `name` of `env` about `key`: resolves to true if the request is within the limit. */
+export async function withinLimit(env, name, key) {
+  const { success } = await env[name].limit({ key });
+  return success;
+}
+
+/** True if `env` has a Rate Limiting binding called `name` (something with a `limit` method). */
+export function hasRateLimiter(env, name) {
+  return typeof env[name]?.limit === 'function';
+}
+

@@ -14,6 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use worker::js_sys::{ArrayBuffer, Error as JsError, Promise, Uint8Array};
 use worker::web_sys::{Request, Response};
 
+use crate::event_stream::EventStreamRewriter;
 use crate::responses::Answer;
 
 #[wasm_bindgen(module = "/src/worker/http.js")]
@@ -56,6 +57,79 @@ extern "C" {
 
     #[wasm_bindgen(js_name = requestId)]
     fn request_id_js() -> String;
+
+    #[wasm_bindgen(js_name = pipeEvents, catch)]
+    fn pipe_events_js(response: &Response, rewriter: StreamRewriter, deadline_ms: Option<f64>, grace_ms: f64) -> Result<Response, JsValue>;
+
+    #[wasm_bindgen(js_name = withBody, catch)]
+    fn with_body_js(response: &Response, body: &[u8]) -> Result<Response, JsValue>;
+
+    #[wasm_bindgen(js_name = withinLimit, catch)]
+    fn within_limit_js(env: &JsValue, name: &str, key: &str) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = hasRateLimiter)]
+    fn has_rate_limiter_js(env: &JsValue, name: &str) -> bool;
+}
+
+/// The core's [`EventStreamRewriter`] as the object http.js drives, chunk by chunk.
+#[wasm_bindgen]
+pub struct StreamRewriter(EventStreamRewriter);
+
+#[wasm_bindgen]
+impl StreamRewriter {
+    /// The bytes to send for the origin's next chunk.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+        self.0.push(chunk)
+    }
+
+    /// What is left when the origin's stream ends.
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.0.finish()
+    }
+
+    /// The token expired: end at the next event boundary.
+    #[wasm_bindgen(js_name = closeAtBoundary)]
+    pub fn close_at_boundary(&mut self) {
+        self.0.close_at_boundary();
+    }
+
+    /// True once the stream is to end.
+    pub fn ended(&self) -> bool {
+        self.0.ended()
+    }
+}
+
+/// How long a stream may run past the token's expiry waiting for an event
+/// boundary before it is cut anyway (an incomplete event is then dropped by
+/// the client, HTML §9.2.6).
+const GRACE_MS: f64 = 5_000.0;
+
+/// `response` with its event stream passed through `rewriter`, ended at
+/// `deadline_ms` (epoch milliseconds) at an event boundary when given.
+pub(super) fn pipe_events(response: &Response, rewriter: EventStreamRewriter, deadline_ms: Option<u64>) -> worker::Result<Response> {
+    Ok(pipe_events_js(response, StreamRewriter(rewriter), deadline_ms.map(|d| d as f64), GRACE_MS)?)
+}
+
+/// The whole body of `response` (an origin's JSON answer to a list request).
+pub(super) async fn body_bytes(response: &Response) -> worker::Result<Vec<u8>> {
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// `response` with `body` in place of its own.
+pub(super) fn with_body(response: &Response, body: &[u8]) -> worker::Result<Response> {
+    Ok(with_body_js(response, body)?)
+}
+
+/// True if the Rate Limiting binding `name` lets a request counted as `key` through.
+pub(super) async fn within_limit(env: &worker::Env, name: &str, key: &str) -> worker::Result<bool> {
+    let value = JsFuture::from(within_limit_js(env.as_ref(), name, key)?).await?;
+    Ok(value.as_bool().unwrap_or(false))
+}
+
+/// True if `env` has a Rate Limiting binding called `name`.
+pub(super) fn has_rate_limiter(env: &worker::Env, name: &str) -> bool {
+    has_rate_limiter_js(env.as_ref(), name)
 }
 
 /// At most the first `limit` bytes of a request's body, read as a counted

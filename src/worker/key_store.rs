@@ -15,7 +15,7 @@ use super::GatewayValidator as Validator;
 use crate::jwks::refresh::{Action, Fetched, Input, KeyEvent, KeyRefresh, Need, RefreshSettings, Unavailable};
 
 /// The KV namespace binding.
-const KV_BINDING: &str = "JWKS_CACHE";
+pub(crate) const KV_BINDING: &str = "JWKS_CACHE";
 
 pub(crate) struct KeyStore {
     validator: Rc<RefCell<Validator>>,

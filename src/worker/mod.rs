@@ -9,6 +9,7 @@
 mod http;
 mod key_store;
 mod proxy;
+mod session_store;
 mod url;
 
 use std::cell::RefCell;
@@ -23,8 +24,10 @@ use worker::{console_error, event, Context, Env, Result};
 use crate::content;
 use crate::crypto::host::webcrypto::WebCrypto;
 use crate::crypto::NoSyncVerifier;
-use crate::gateway::{self, GatewaySettings, TransportRefusal};
+use crate::event_stream::EventStreamRewriter;
+use crate::gateway::{self, sessions, GatewaySettings, RequestRefusal, TransportRefusal};
 use crate::jwks::refresh::{Need, RefreshSettings};
+use crate::list_filter::ListFilter;
 use crate::mcp::Operation;
 use crate::responses::{self, Answer};
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
@@ -45,6 +48,8 @@ pub(crate) struct GatewayWorker {
     metadata_paths: Vec<String>,
     secret: Option<Vec<u8>>,
     keys: key_store::KeyStore,
+    /// Who each session belongs to (`bindSessions`).
+    sessions: session_store::SessionStore,
     /// The request headers never forwarded (proxy.rs), as a JS Set for http.js.
     dropped_headers: js_sys::Set,
     /// Prefixes of request header names never forwarded, as a JS array for http.js.
@@ -73,6 +78,20 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
         &parsed.as_ref().map(|u| u.scheme()).unwrap_or_default(),
         &parsed.as_ref().map(|u| u.hostname()).unwrap_or_default(),
     )?;
+    for (i, rule) in settings.rate_limits.iter().enumerate() {
+        if !http::has_rate_limiter(env, &rule.binding) {
+            return Err(ConfigError::new(
+                format!("rateLimits[{i}].binding"),
+                "names no Rate Limiting binding of this Worker: add it under [[ratelimits]] in wrangler.toml",
+            ));
+        }
+    }
+    if settings.bind_sessions && env.kv(key_store::KV_BINDING).is_err() {
+        worker::console_warn!(
+            "{}",
+            json!({ "event": "config_warning", "field": "bindSessions", "message": "no JWKS_CACHE KV namespace: session bindings are kept per isolate, so a session may be refused (404) on another isolate and the client starts a new one" })
+        );
+    }
     let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
     let resource = url::Url::parse(&policy.resource).ok_or_else(|| ConfigError::new("resource", "is not a URL"))?;
     let resource_authority = resource.host();
@@ -91,6 +110,7 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
         metadata_paths,
         secret,
         keys,
+        sessions: session_store::SessionStore::default(),
         dropped_headers,
         dropped_prefixes,
         crypto: WebCrypto::default(),
@@ -164,8 +184,10 @@ enum Outcome {
     Transport(TransportRefusal),
     /// A decision refused the request.
     Refused { refusal: Refusal, retry_after: Option<u64>, issuer: Option<String>, tool: Option<String>, cors: Cors },
+    /// The token was accepted but the request is refused for what it does (a session, a rate limit).
+    RequestRefused { refusal: RequestRefusal, stranger: bool, info: Box<AuthInfo>, tool: Option<String>, session: Option<String>, cors: Cors },
     /// Authorized: the origin's response, or the gateway's 502/504 for it.
-    Forwarded { response: Response, info: Box<AuthInfo>, tool: Option<String> },
+    Forwarded { response: Response, info: Box<AuthInfo>, tool: Option<String>, session: Option<String> },
     /// Something failed inside the Worker; the reason goes to the log only.
     Internal { reason: String, cors: Cors },
 }
@@ -184,6 +206,14 @@ struct DecisionLine<'a> {
     subject: Option<&'a str>,
     client_id: Option<&'a str>,
     tool: Option<&'a str>,
+    /// The session (the start of its id's SHA-256; never the id), when the request names or starts one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<&'a str>,
+    /// `forwarded`, `refused`, `answered` (the gateway's own answer) or `error`.
+    outcome: &'static str,
+    /// Why a session was refused: `another identity` or `not recorded`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'static str>,
     /// For a verified caller refused for what it asked: the scopes the request needed.
     #[serde(skip_serializing_if = "Option::is_none")]
     needed_scopes: Option<&'a [String]>,
@@ -270,9 +300,24 @@ impl GatewayWorker {
         let (decision, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         Ok(match decision {
             Ok(info) => {
+                let session = headers.get("Mcp-Session-Id")?;
+                let now = now_ms() / 1000;
+                if let Err((refusal, stranger)) = self.request_checks(env, &operations, session.as_deref(), &info, now).await? {
+                    let session = session.as_deref().map(sessions::log_name);
+                    return Ok(Outcome::RequestRefused { refusal, stranger, info: Box::new(info), tool, session, cors });
+                }
+                let filter = match (&body, self.settings.filter_lists && lists_requested(&operations)) {
+                    (Some((_, bytes)), true) => {
+                        let v = self.validator.borrow();
+                        ListFilter::new(v.policy(), v.held_scopes(&info), bytes)
+                    }
+                    _ => None,
+                };
                 let target = proxy::target(self, path, search);
                 let response = proxy::forward(self, &req, &target, body, &info, cors, origin.is_some()).await?;
-                Outcome::Forwarded { response, info: Box::new(info), tool }
+                let (response, started) = self.after_forward(env, &method, session.as_deref(), filter, &info, response, now).await?;
+                let session = started.or_else(|| session.as_deref().map(sessions::log_name));
+                Outcome::Forwarded { response, info: Box::new(info), tool, session }
             }
             Err((refusal, retry_after)) => Outcome::Refused { refusal, retry_after, issuer, tool, cors },
         })
@@ -301,6 +346,72 @@ impl GatewayWorker {
         (result.map_err(|r| (r, None)), issuer)
     }
 
+    /// What is checked once the token is accepted: the caller's rate limits,
+    /// then that a session the request names is the caller's.
+    async fn request_checks(
+        &self,
+        env: &Env,
+        operations: &std::result::Result<Vec<Operation>, AuthError>,
+        session: Option<&str>,
+        info: &AuthInfo,
+        now: u64,
+    ) -> Result<std::result::Result<(), (RequestRefusal, bool)>> {
+        let ops = operations.as_deref().unwrap_or_default();
+        for (i, rule) in self.settings.rate_limits.iter().enumerate() {
+            if rule.applies(ops) && !http::within_limit(env, &rule.binding, &rule.key(i, info)).await? {
+                return Ok(Err((RequestRefusal::RateLimited { retry_after: rule.period_seconds }, false)));
+            }
+        }
+        if let (true, Some(id)) = (self.settings.bind_sessions, session) {
+            return Ok(self.sessions.check(env, id, info, now).await);
+        }
+        Ok(Ok(()))
+    }
+
+    /// The origin's response on its way back: a session it started is bound
+    /// to the caller (before the client can use it) and one it ended is
+    /// forgotten; an event stream is passed through the list filter and ends
+    /// with the token; a JSON answer to a list request is filtered. Returns
+    /// the response and the log name of a session it started.
+    #[allow(clippy::too_many_arguments)]
+    async fn after_forward(
+        &self,
+        env: &Env,
+        method: &str,
+        session: Option<&str>,
+        filter: Option<ListFilter>,
+        info: &AuthInfo,
+        response: Response,
+        now: u64,
+    ) -> Result<(Response, Option<String>)> {
+        let headers = response.headers();
+        let mut started = None;
+        if self.settings.bind_sessions && (200..300).contains(&response.status()) {
+            if let Some(new) = headers.get("Mcp-Session-Id")? {
+                if session != Some(new.as_str()) {
+                    self.sessions.bind(env, &new, info, now).await;
+                    started = Some(sessions::log_name(&new));
+                }
+            }
+            if let (Some(id), "DELETE") = (session, method) {
+                self.sessions.forget(env, id).await;
+            }
+        }
+        let media_type = headers.get("Content-Type")?.map(|t| content::essence(&t)).unwrap_or_default();
+        if media_type == "text/event-stream" {
+            let leeway = self.validator.borrow().policy().leeway_seconds;
+            let deadline = self.settings.end_streams_at_expiry.then(|| info.expires_at.saturating_add(leeway).saturating_mul(1000));
+            if filter.is_some() || deadline.is_some() {
+                return Ok((http::pipe_events(&response, EventStreamRewriter::new(filter), deadline)?, started));
+            }
+        } else if let (Some(mut filter), "application/json") = (filter, media_type.as_str()) {
+            let bytes = http::body_bytes(&response).await?;
+            let filtered = filter.filter_message(&bytes);
+            return Ok((http::with_body(&response, filtered.as_deref().unwrap_or(&bytes))?, started));
+        }
+        Ok((response, started))
+    }
+
     /// The response for an outcome, and its log line (per `decisionLog`).
     fn respond(&self, outcome: Outcome, exchange: &Exchange<'_>) -> Result<Response> {
         let answer = match outcome {
@@ -310,20 +421,43 @@ impl GatewayWorker {
                 self.log(answer.status, Some(refusal.wire().2), LogCaller::default(), None, exchange);
                 answer
             }
+            Outcome::RequestRefused { refusal, stranger, info, tool, session, cors } => {
+                let caller = LogCaller {
+                    issuer: Some(&info.issuer),
+                    subject: info.subject.as_deref(),
+                    client_id: info.client_id.as_deref(),
+                    session: session.as_deref(),
+                    detail: (refusal == RequestRefusal::SessionNotFound).then_some(if stranger { "another identity" } else { "not recorded" }),
+                    ..LogCaller::default()
+                };
+                let answer = responses::request_refusal(refusal, cors);
+                self.log(answer.status, Some(refusal.wire().2), caller, tool.as_deref(), exchange);
+                answer
+            }
             Outcome::Refused { refusal, retry_after, issuer, tool, cors } => {
                 // A verified caller refused for what it asked is named; an unverified one only by the issuer it claims.
                 let caller = match &refusal.caller {
-                    Some(c) => {
-                        LogCaller { issuer: Some(&c.issuer), subject: c.subject.as_deref(), client_id: c.client_id.as_deref(), needed_scopes: Some(&c.needed) }
-                    }
+                    Some(c) => LogCaller {
+                        issuer: Some(&c.issuer),
+                        subject: c.subject.as_deref(),
+                        client_id: c.client_id.as_deref(),
+                        needed_scopes: Some(&c.needed),
+                        ..LogCaller::default()
+                    },
                     None => LogCaller { issuer: issuer.as_deref(), ..LogCaller::default() },
                 };
                 self.log(refusal.error.status(), Some(refusal.error.code()), caller, tool.as_deref(), exchange);
                 responses::refusal(&refusal, retry_after, cors)
             }
-            Outcome::Forwarded { response, info, tool } => {
-                let caller =
-                    LogCaller { issuer: Some(&info.issuer), subject: info.subject.as_deref(), client_id: info.client_id.as_deref(), needed_scopes: None };
+            Outcome::Forwarded { response, info, tool, session } => {
+                let caller = LogCaller {
+                    issuer: Some(&info.issuer),
+                    subject: info.subject.as_deref(),
+                    client_id: info.client_id.as_deref(),
+                    session: session.as_deref(),
+                    outcome: "forwarded",
+                    ..LogCaller::default()
+                };
                 self.log(response.status(), None, caller, tool.as_deref(), exchange);
                 return Ok(response);
             }
@@ -342,6 +476,12 @@ impl GatewayWorker {
         if !self.settings.decision_log.logs(status) {
             return;
         }
+        let outcome = match (caller.outcome, status) {
+            ("", 500) => "error",
+            ("", _) if code.is_some() => "refused",
+            ("", _) => "answered",
+            (o, _) => o,
+        };
         let line = DecisionLine {
             event: "decision",
             status,
@@ -350,6 +490,9 @@ impl GatewayWorker {
             subject: caller.subject,
             client_id: caller.client_id,
             tool,
+            session: caller.session,
+            outcome,
+            detail: caller.detail,
             needed_scopes: caller.needed_scopes.filter(|n| !n.is_empty()),
             duration_ms: now_ms().saturating_sub(exchange.started),
         };
@@ -359,11 +502,20 @@ impl GatewayWorker {
     }
 }
 
-/// Who a log line is about: a verified caller, whether let through or refused.
+/// Who a log line is about (a verified caller, whether let through or
+/// refused), the session, and how the request ended when not by the status alone.
 #[derive(Default)]
 struct LogCaller<'a> {
     issuer: Option<&'a str>,
     subject: Option<&'a str>,
     client_id: Option<&'a str>,
     needed_scopes: Option<&'a [String]>,
+    session: Option<&'a str>,
+    outcome: &'static str,
+    detail: Option<&'static str>,
+}
+
+/// True if the body asks for a list (tools, prompts, resources, templates).
+fn lists_requested(operations: &std::result::Result<Vec<Operation>, AuthError>) -> bool {
+    operations.as_deref().unwrap_or_default().iter().any(|op| matches!(op, Operation::Method(m) if m.ends_with("/list")))
 }

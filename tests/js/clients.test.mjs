@@ -50,10 +50,11 @@ async function gatewayInFront(origin, extra) {
 }
 
 let gateway;
+let origin;
 before(async () => {
   as = await startAuthorizationServer(await freePort());
   servers.push(as);
-  const origin = await startMcpServer(0, SECRET);
+  origin = await startMcpServer(0, SECRET);
   servers.push(origin);
   gateway = await gatewayInFront(origin);
 });
@@ -76,7 +77,8 @@ test('the Python SDK client, default settings: registration, PKCE, login and con
   const [registered] = of(bob, 'registered');
   assert.ok(registered.grant_types.includes('refresh_token'), 'the SDK registers refresh_token by default, and the demo AS takes it');
   assert.ok(of(bob, 'authorization').every((a) => a.code_challenge_method === 'S256' && a.resource === gateway.mcp));
-  assert.deepEqual(of(bob, 'tools')[0].names, Object.keys(TOOLS).sort());
+  // The list is filtered by the token (filterLists): his first token holds only mcp:access, which no tool is enough for.
+  assert.deepEqual(of(bob, 'tools')[0].names, []);
   const [read, write] = of(bob, 'call');
   assert.equal(read.ok, true);
   assert.match(read.text, /"name":"Rex"/);
@@ -111,12 +113,12 @@ async function machineToken(resource) {
 }
 
 test("the MCP Inspector's CLI with a bearer token: tools/list, a call, a refused call", async () => {
-  const token = await machineToken(gateway.mcp);
-  const inspector = async (...args) => {
+  const inspector = async (mcp, ...args) => {
+    const token = await machineToken(mcp);
     // The CLI keeps state under HOME; proxies variables would load a client Node 20 cannot run.
     const env = { ...process.env, HOME: `${repo}target/interop/home`, HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '' };
     for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete env[k];
-    const argv = ['--cli', gateway.mcp, '--transport', 'http', '--header', `Authorization: Bearer ${token}`, '--stored-auth-only', ...args];
+    const argv = ['--cli', mcp, '--transport', 'http', '--header', `Authorization: Bearer ${token}`, '--stored-auth-only', ...args];
     try {
       const { stdout } = await run(`${repo}tests/js/node_modules/.bin/mcp-inspector`, argv, { env, timeout: 60_000 });
       return { code: 0, out: stdout };
@@ -124,14 +126,21 @@ test("the MCP Inspector's CLI with a bearer token: tools/list, a call, a refused
       return { code: e.code, out: `${e.stdout}${e.stderr}` };
     }
   };
-  const list = await inspector('--method', 'tools/list');
+  const list = await inspector(gateway.mcp, '--method', 'tools/list');
   assert.equal(list.code, 0, list.out);
-  assert.deepEqual(JSON.parse(list.out).tools.map((t) => t.name).sort(), Object.keys(TOOLS).sort());
-  const call = await inspector('--method', 'tools/call', '--tool-name', 'get_vaccination_schedule', '--tool-arg', 'petId=tom');
+  // Filtered by the token's scopes (mcp:access pet-profile:read): update_pet_profile is not listed.
+  assert.deepEqual(JSON.parse(list.out).tools.map((t) => t.name).sort(), ['book_appointment', 'get_pet_profile', 'get_vaccination_schedule']);
+  const call = await inspector(gateway.mcp, '--method', 'tools/call', '--tool-name', 'get_vaccination_schedule', '--tool-arg', 'petId=tom');
   assert.equal(call.code, 0, call.out);
   assert.match(JSON.parse(call.out).content[0].text, /FVRCP/);
-  const refused = await inspector('--method', 'tools/call', '--tool-name', 'update_pet_profile', '--tool-arg', 'petId=rex', 'weightKg=1');
-  // The CLI reads the 403's challenge (insufficient_scope and the scopes it names) and gives up with an error.
+  // The tool is not in this token's list, so the CLI does not even try it.
+  const unlisted = await inspector(gateway.mcp, '--method', 'tools/call', '--tool-name', 'update_pet_profile', '--tool-arg', 'petId=rex', 'weightKg=1');
+  assert.notEqual(unlisted.code, 0, unlisted.out);
+  assert.match(unlisted.out, /Tool 'update_pet_profile' not found/);
+  // With the origin's full list (filterLists off), the CLI calls it, reads the 403's challenge
+  // (insufficient_scope and the scopes it names) and gives up with an error.
+  const full = await gatewayInFront(origin, { filterLists: false });
+  const refused = await inspector(full.mcp, '--method', 'tools/call', '--tool-name', 'update_pet_profile', '--tool-arg', 'petId=rex', 'weightKg=1');
   assert.notEqual(refused.code, 0, refused.out);
   assert.match(JSON.parse(refused.out).error.message, /Insufficient scope: required "mcp:access pet-profile:write/);
 });

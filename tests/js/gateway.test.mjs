@@ -114,7 +114,8 @@ test('wrangler deploy --dry-run bundles the Worker', () => {
 });
 
 test('an authorized call is forwarded unchanged, without the token, with signed identity headers', async () => {
-  const w = await worker();
+  // The origin here names one fixed session for everyone; binding sessions to users is per-user.test.mjs's subject.
+  const w = await worker({ mcpAuth: config({ bindSessions: false }) });
   const token = await signEs256(claims());
   const body = '{"jsonrpc":"2.0","id":1,  "method":"tools/call","params":{"name":"get_pet_profile"}}';
   const spoofed = { 'x-mcp-auth-subject': 'admin', 'X-MCP-Auth-Scopes': 'everything', 'x-mcp-auth-a': '1', 'x-mcp-auth-b': '2', 'X-MCP-AUTH-ROLE': 'admin', 'x-mcp-auth-zz': '3' };
@@ -393,7 +394,7 @@ test('key rotation: an unknown kid refetches exactly once, not within the cooldo
 
 test('DELETE of a session passes through; forwardToken opts in to passing the token', async () => {
   const t = await signEs256(claims());
-  const w = await worker();
+  const w = await worker({ mcpAuth: config({ bindSessions: false }) });
   let res = await w.fetch('/mcp', { method: 'DELETE', headers: { authorization: `Bearer ${t}`, 'mcp-session-id': 'session-1' } });
   let seen = await res.json();
   assert.equal(seen.method, 'DELETE');

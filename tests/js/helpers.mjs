@@ -60,7 +60,7 @@ export async function freePort() {
 }
 
 /** The built Rust Worker (build/worker) in workerd through Miniflare. */
-export async function startGateway({ mcpAuth, upstream, persist = false, kv = true, bindings = {}, port }) {
+export async function startGateway({ mcpAuth, upstream, persist = false, kv = true, bindings = {}, port, ratelimits }) {
   const { Miniflare } = await import('miniflare');
   // The Worker's console output, as workerd reports it: {level, message}.
   const logs = [];
@@ -75,6 +75,7 @@ export async function startGateway({ mcpAuth, upstream, persist = false, kv = tr
     compatibilityDate: '2026-04-26',
     ...(kv ? { kvNamespaces: ['JWKS_CACHE'], kvPersist: persist } : {}),
     bindings: { MCP_AUTH: mcpAuth, UPSTREAM_URL: upstream, ...bindings },
+    ...(ratelimits ? { ratelimits } : {}),
     cf: false,
     ...(port ? { host: '127.0.0.1', port } : {}),
   });
