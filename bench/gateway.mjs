@@ -21,7 +21,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
 const work = join(repo, 'target/bench');
 const wrangler = join(here, 'node_modules/.bin/wrangler');
-const quiet = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: join(repo, 'target/wrangler-config') };
+/** The environment that keeps wrangler quiet and local: no telemetry, no banner, config under target/. */
+export const quiet = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: join(repo, 'target/wrangler-config') };
 
 export const freePort = () =>
   new Promise((resolve) => {
@@ -175,7 +176,7 @@ function cpuPerRequest(before, after, requests) {
 }
 
 /** The Workers compared, each in front of the same origin. */
-const GATEWAYS = [
+export const GATEWAYS = [
   { name: 'pass-through (no auth)', id: 'passthrough', main: join(here, 'workers/passthrough.mjs') },
   { name: 'mcp-edge-auth Worker (Rust/wasm)', id: 'rust', main: join(repo, 'build/worker/shim.mjs') },
   { name: 'mcp-edge-auth Worker, decisionLog "refusals"', id: 'rust-refusals', main: join(repo, 'build/worker/shim.mjs'), settings: { decisionLog: 'refusals' } },
@@ -190,7 +191,7 @@ export const SETTINGS = [
 ];
 
 /** The median of some numbers (the mean of the middle two for an even count). */
-const median = (xs) => {
+export const median = (xs) => {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (!v.length) return NaN;
   const m = v.length >> 1;

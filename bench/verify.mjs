@@ -1,11 +1,13 @@
-// Part 1 and 3 of the benchmark: verifications per second for the packed npm
-// package, jose (`jwtVerify` + `createLocalJWKSet`) and jsonwebtoken, on the
-// same tokens, cold (every token new) and warm (the same token again); and
-// cold start (module load + instantiate + first verification) in a fresh process.
+// Parts 1 and 4 of the benchmark: verifications per second for the packed npm
+// package, jose (`jwtVerify` + `createLocalJWKSet`), fast-jwt (its cache off,
+// and on) and jsonwebtoken (given a `KeyObject`), on the same tokens, cold
+// (every token new) and warm (the same token again); and cold start (module
+// load + instantiate + first verification) in a fresh process.
 import { execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+import { createVerifier } from 'fast-jwt';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import { createValidator } from 'mcp-edge-auth';
@@ -38,12 +40,24 @@ function contenders(keys) {
     const payload = jwt.verify(t, pubByKid[kid], { algorithms: [alg], issuer: ISSUER, audience: RESOURCE });
     if (!String(payload.scope ?? '').split(' ').includes(SCOPE)) throw new Error('scope');
   };
+  // fast-jwt takes one key (PEM) per verifier: the algorithm's key, as the issuer's `kid` would select it.
+  const pemOf = (alg) => pubByKid[keys[alg].kid].export({ format: 'pem', type: 'spki' });
+  const fastJwt = (cache) => async (alg) => {
+    const verify = createVerifier({ key: pemOf(alg), algorithms: [alg], allowedIss: ISSUER, allowedAud: RESOURCE, requiredClaims: ['exp'], cache });
+    return async (t) => {
+      const payload = verify(t);
+      if (!String(payload.scope ?? '').split(' ').includes(SCOPE)) throw new Error('scope');
+    };
+  };
   return [
     // The default under Node.
     { name: 'mcp-edge-auth (node:crypto)', ours: true, make: ours('node') },
     { name: 'mcp-edge-auth (WebCrypto)', ours: true, make: ours('webcrypto') },
     { name: 'mcp-edge-auth (pure Rust)', ours: true, make: ours('rust') },
     { name: 'jose jwtVerify', make: joseVerify },
+    { name: 'fast-jwt', make: fastJwt(false) },
+    // Its cache on: repeated tokens answered from it, like ours.
+    { name: 'fast-jwt (cache on)', cached: true, make: fastJwt(true) },
     // jsonwebtoken 9 has no EdDSA.
     { name: 'jsonwebtoken', make: jsonwebtoken, supports: (alg) => alg !== 'EdDSA' },
   ];
@@ -83,7 +97,7 @@ export async function benchVerify(keys, { perRound = 1500, rounds = 3, warmup = 
         const verify = await c.make(alg);
         cold[i].push(await rate(verify, tokens));
         // Libraries without a cache do the whole work again: fewer repetitions say as much.
-        warmRates[i].push(await rate(verify, new Array(c.ours ? warm : Math.ceil(warm / 10)).fill(tokens[0])));
+        warmRates[i].push(await rate(verify, new Array(c.ours || c.cached ? warm : Math.ceil(warm / 10)).fill(tokens[0])));
       }
     }
     for (const c of list) {
@@ -94,12 +108,14 @@ export async function benchVerify(keys, { perRound = 1500, rounds = 3, warmup = 
   return results;
 }
 
+export const COLD_START_LIBS = ['mcp-edge-auth', 'jose', 'fast-jwt', 'jsonwebtoken'];
+
 /** Milliseconds from nothing loaded to the first verification's answer, in a fresh Node process (median of `runs`). */
 export function benchColdStart(keys, { runs = 5 } = {}) {
   const child = fileURLToPath(new URL('./coldstart.mjs', import.meta.url));
   const input = JSON.stringify({ keys: serializeKeys(keys) });
   const out = {};
-  for (const lib of ['mcp-edge-auth', 'jose']) {
+  for (const lib of COLD_START_LIBS) {
     const times = [];
     for (let i = 0; i < runs; i++) {
       const r = JSON.parse(execFileSync(process.execPath, [child, lib], { input, encoding: 'utf8' }));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The benchmark (issue 5): builds the npm package and the Worker, installs the
-# contenders (bench/package.json: jose, jsonwebtoken, autocannon, wrangler),
-# then runs bench/run.mjs, which prints one table and writes BENCHMARKS.md.
-#   bash scripts/bench.sh           # the real run (about 3 minutes here, warm)
+# The benchmark: builds the npm package and the Worker, installs the
+# contenders (bench/package.json: jose, fast-jwt, jsonwebtoken, autocannon,
+# wrangler and the workerd it pins), then runs bench/run.mjs, which prints
+# the tables and writes BENCHMARKS.md.
+#   bash scripts/bench.sh           # the real run (about 20 minutes here, warm)
 #   bash scripts/bench.sh --quick   # a smoke run into target/bench/BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,15 +11,23 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotCanonical;
 
+/// Each byte's value in the alphabet, or `INVALID`: one lookup per character.
+const INVALID: u8 = 0xff;
+const VALUES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn value(c: u8) -> Result<u32, NotCanonical> {
-    Ok(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return Err(NotCanonical),
-    } as u32)
+    match VALUES[c as usize] {
+        INVALID => Err(NotCanonical),
+        v => Ok(v as u32),
+    }
 }
 
 /// Decodes canonical unpadded base64url.
@@ -31,7 +39,12 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, NotCanonical> {
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
     let mut chunks = input.chunks_exact(4);
     for chunk in &mut chunks {
-        let n = (value(chunk[0])? << 18) | (value(chunk[1])? << 12) | (value(chunk[2])? << 6) | value(chunk[3])?;
+        let [a, b, c, d] = [chunk[0], chunk[1], chunk[2], chunk[3]].map(|x| VALUES[x as usize]);
+        // One test for the four: any invalid character has the high bit set.
+        if (a | b | c | d) & 0x80 != 0 {
+            return Err(NotCanonical);
+        }
+        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
         out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
     match *chunks.remainder() {

@@ -60,6 +60,26 @@ pub(crate) fn check_time(claims: &Map<String, Value>, leeway_seconds: u64, now: 
     Ok(exp)
 }
 
+/// The whole seconds `[from, until)` within which [`check_time`] accepts
+/// these claims, narrowed so that a `now` inside is accepted whatever the
+/// rounding of the fractional claims: a host that remembers an acceptance
+/// answers from it only inside this window and asks the core otherwise.
+/// `None` when the claims fail the time checks' types.
+pub(crate) fn time_window(claims: &Map<String, Value>, leeway_seconds: u64) -> Option<(u64, u64)> {
+    let leeway = leeway_seconds as f64;
+    let exp = numeric_date(claims, "exp").ok()??;
+    // now < exp + leeway for every whole now below floor(exp + leeway).
+    let until = (exp + leeway).floor().max(0.0) as u64;
+    let mut from = 0u64;
+    for name in ["nbf", "iat"] {
+        if let Some(t) = numeric_date(claims, name).ok()? {
+            // t <= now + leeway for every whole now from ceil(t - leeway) on; one more second of margin.
+            from = from.max(((t - leeway).ceil().max(0.0) as u64).saturating_add(1));
+        }
+    }
+    Some((from, until))
+}
+
 /// The token's client id: the first `clientIdClaims` entry holding a string.
 pub(crate) fn client_id<'a>(claims: &'a Map<String, Value>, issuer: &IssuerPolicy) -> Option<&'a str> {
     issuer.client_id_claims.iter().find_map(|c| c.find(claims)?.as_str())
@@ -123,6 +143,7 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn typ_policies() {
@@ -147,5 +168,34 @@ mod tests {
         for t in [None, Some("JWT"), Some("application/jwt")] {
             assert!(!typ_ok(t, TypPolicy::Strict), "{t:?}");
         }
+    }
+
+    #[test]
+    fn the_time_window_is_inside_what_check_time_accepts() {
+        let cases = [
+            json!({ "exp": 1000 }),
+            json!({ "exp": 1000.5, "nbf": 900.25, "iat": 899 }),
+            json!({ "exp": 10, "iat": 5 }),
+            json!({ "exp": 1_800_000_000u64, "nbf": 1_799_990_000u64, "iat": 1_799_999_999.9 }),
+            json!({ "exp": 0.2 }),
+        ];
+        for leeway in [0u64, 1, 60] {
+            for c in &cases {
+                let claims = c.as_object().unwrap();
+                let (from, until) = time_window(claims, leeway).unwrap();
+                let exp = claims["exp"].as_f64().unwrap();
+                let start = from.saturating_sub(100).min((exp as u64).saturating_sub(200));
+                for now in start..(exp as u64 + leeway + 100) {
+                    if (from..until).contains(&now) {
+                        assert!(check_time(claims, leeway, now).is_ok(), "{c} leeway {leeway} now {now}");
+                    }
+                }
+                // And it is not empty for a token valid now.
+                if check_time(claims, leeway, until.saturating_sub(1)).is_ok() && from + 1 < until {
+                    assert!(from < until);
+                }
+            }
+        }
+        assert_eq!(time_window(json!({ "nbf": 1 }).as_object().unwrap(), 0), None);
     }
 }

@@ -8,6 +8,8 @@
 //! Bounded in entries and in bytes; the oldest entries go first.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use crate::AuthInfo;
 
@@ -29,32 +31,66 @@ pub const MAX_ENTRIES: usize = 4096;
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 struct Entry {
-    accepted: Accepted,
+    accepted: Arc<Accepted>,
     size: usize,
 }
 
-/// Verified tokens, oldest first.
+/// A multiply-rotate hash over eight bytes at a time. The map's keys are
+/// tokens whose signatures verified, which nobody can choose freely, so a
+/// hash that resists chosen collisions (SipHash, the default) buys nothing
+/// here, and hashing a whole token twice per new token with it was a
+/// measurable share of a verification.
+#[derive(Default, Clone, Copy)]
+struct TokenHasher(u64);
+
+impl Hasher for TokenHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.mix(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl TokenHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// Verified tokens, oldest first. An entry is shared with the decisions
+/// that use it, never copied.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    entries: HashMap<String, Entry>,
-    order: VecDeque<String>,
+    entries: HashMap<Arc<str>, Entry, BuildHasherDefault<TokenHasher>>,
+    order: VecDeque<Arc<str>>,
     bytes: usize,
 }
 
 impl TokenCache {
     /// The remembered verification for `token`, if any.
-    pub(crate) fn get(&self, token: &str) -> Option<&Accepted> {
+    pub(crate) fn get(&self, token: &str) -> Option<&Arc<Accepted>> {
         self.entries.get(token).map(|e| &e.accepted)
     }
 
     /// Remembers an accepted token.
-    pub(crate) fn insert(&mut self, accepted: Accepted) {
+    pub(crate) fn insert(&mut self, accepted: Arc<Accepted>) {
         // Token twice (key and AuthInfo), claims (no longer than the token's
         // base64url payload, so one token length bounds them, and the held
         // scopes, which come from them), plus bookkeeping.
         let info = &accepted.info;
         let size = 4 * info.token.len() + 256;
-        if size > MAX_BYTES || self.entries.contains_key(&info.token) {
+        if size > MAX_BYTES || self.entries.contains_key(info.token.as_str()) {
             return;
         }
         while self.entries.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
@@ -64,7 +100,7 @@ impl TokenCache {
             }
         }
         self.bytes += size;
-        let token = info.token.clone();
+        let token: Arc<str> = Arc::from(info.token.as_str());
         self.order.push_back(token.clone());
         self.entries.insert(token, Entry { accepted, size });
     }
@@ -73,13 +109,13 @@ impl TokenCache {
     pub(crate) fn remove(&mut self, token: &str) {
         if let Some(e) = self.entries.remove(token) {
             self.bytes -= e.size;
-            self.order.retain(|t| t != token);
+            self.order.retain(|t| &**t != token);
         }
     }
 
     /// Forgets every token of the configured issuer `issuer` (its key set changed).
     pub(crate) fn forget_issuer(&mut self, issuer: &str) {
-        let gone: Vec<String> = self.entries.iter().filter(|(_, e)| e.accepted.issuer == issuer).map(|(t, _)| t.clone()).collect();
+        let gone: Vec<Arc<str>> = self.entries.iter().filter(|(_, e)| e.accepted.issuer == issuer).map(|(t, _)| t.clone()).collect();
         for t in gone {
             self.remove(&t);
         }
@@ -96,7 +132,7 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    fn info(token: &str, issuer: &str) -> Accepted {
+    fn info(token: &str, issuer: &str) -> Arc<Accepted> {
         let info = AuthInfo {
             token: token.to_owned(),
             client_id: None,
@@ -108,7 +144,7 @@ mod tests {
             audience: vec![],
             claims: serde_json::Map::new(),
         };
-        Accepted { info, issuer: issuer.to_owned(), held: vec![] }
+        Arc::new(Accepted { info, issuer: issuer.to_owned(), held: vec![] })
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::mcp;
 use crate::metadata::ProtectedResourceMetadata;
 use crate::scope;
 use crate::token_cache::{Accepted, TokenCache};
+use std::sync::Arc;
 
 /// What an accepted request is allowed to know about its caller: the MCP
 /// TypeScript SDK's `AuthInfo` shape plus the rest of the verified token.
@@ -209,6 +210,16 @@ impl<V: SignatureVerifier> Validator<V> {
     /// backend is asynchronous (WebCrypto) runs [`PendingSignature::checks`]
     /// itself, then calls [`finish`](Self::finish).
     pub fn begin(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Decision {
+        match self.begin_shared(authorization, operations, now) {
+            SharedDecision::Done(result) => Decision::Done(result.map(|a| a.info.clone())),
+            SharedDecision::Pending(pending) => Decision::Pending(pending),
+        }
+    }
+
+    /// [`begin`](Self::begin), with an acceptance handed over as the
+    /// remembered entry itself rather than a copy (the hosts in this crate
+    /// read what they need of it).
+    pub(crate) fn begin_shared(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> SharedDecision {
         let needs = match operations {
             Ok(ops) => mcp::needed_scopes(&self.policy, ops),
             Err(e) => Err(e.clone()),
@@ -219,15 +230,28 @@ impl<V: SignatureVerifier> Validator<V> {
         };
         let token = match token {
             Ok(t) => t,
-            Err(e) => return Decision::Done(Err(self.refuse_for(e, &needs))),
+            Err(e) => return SharedDecision::Done(Err(self.refuse_for(e, &needs))),
         };
-        if let Some(result) = self.remembered(token, now, Accepted::clone) {
-            return Decision::Done(self.authorize(result, needs));
+        if let Some(result) = self.remembered(token, now, Arc::clone) {
+            return SharedDecision::Done(self.authorize(result, needs));
         }
         match self.prepare(token) {
-            Ok(prepared) => Decision::Pending(PendingSignature { needs, ..prepared }),
-            Err(e) => Decision::Done(Err(self.refuse_for(e, &needs))),
+            Ok(prepared) => SharedDecision::Pending(PendingSignature { needs, ..prepared }),
+            Err(e) => SharedDecision::Done(Err(self.refuse_for(e, &needs))),
         }
+    }
+
+    /// How many key sets have been loaded, over all issuers: a host that
+    /// remembers acceptances drops them when this moves (keys changed).
+    pub fn key_set_loads(&self) -> u64 {
+        self.load
+    }
+
+    /// The whole seconds `[from, until)` within which `info`, accepted
+    /// earlier, would still pass the time checks (narrowed for rounding; an
+    /// empty window when its claims hold none).
+    pub fn acceptance_window(&self, info: &AuthInfo) -> (u64, u64) {
+        claims::time_window(&info.claims, self.policy.leeway_seconds).unwrap_or((1, 0))
     }
 
     /// The scopes an accepted token holds for this policy's decisions: what
@@ -253,7 +277,7 @@ impl<V: SignatureVerifier> Validator<V> {
     /// A remembered token, if any: `use_it` applied to it while its time
     /// claims still hold at `now`; the time error (and the entry forgotten)
     /// once they do not.
-    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&Accepted) -> R) -> Option<Result<R, AuthError>> {
+    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&Arc<Accepted>) -> R) -> Option<Result<R, AuthError>> {
         let mut cache = self.cache.lock().ok()?;
         let accepted = cache.get(token)?;
         match claims::check_time(&accepted.info.claims, self.policy.leeway_seconds, now) {
@@ -269,8 +293,13 @@ impl<V: SignatureVerifier> Validator<V> {
     /// iff one of the pending checks passed. The claims (RFC 9068 §4, RFC 8707)
     /// and scopes are checked here; an accepted token is remembered.
     pub fn finish(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<AuthInfo, Refusal> {
+        self.finish_shared(pending, verified, now).map(|a| a.info.clone())
+    }
+
+    /// [`finish`](Self::finish), with the acceptance as the remembered entry itself.
+    pub(crate) fn finish_shared(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<Arc<Accepted>, Refusal> {
         let PendingSignature { token, issuer, load, typ, claims, needs, .. } = pending;
-        let result = if verified { self.accept(token, &issuer, typ.as_deref(), claims, now) } else { Err(AuthError::Signature) };
+        let result = if verified { self.accept(token, &issuer, typ.as_deref(), claims, now).map(Arc::new) } else { Err(AuthError::Signature) };
         if let Ok(accepted) = &result {
             // Only while the keys that verified it are still the issuer's keys.
             if self.key_sets.get(&issuer).is_some_and(|(g, _)| *g == load) {
@@ -304,7 +333,7 @@ impl<V: SignatureVerifier> Validator<V> {
     }
 
     /// The token decision (or failure) against what the request needs.
-    fn authorize(&self, token: Result<Accepted, AuthError>, needs: Result<Vec<String>, AuthError>) -> Result<AuthInfo, Refusal> {
+    fn authorize(&self, token: Result<Arc<Accepted>, AuthError>, needs: Result<Vec<String>, AuthError>) -> Result<Arc<Accepted>, Refusal> {
         let token = token.map_err(|e| self.refuse_for(e, &needs))?;
         let caller = |needed: &[String]| {
             Box::new(RefusedCaller {
@@ -322,7 +351,7 @@ impl<V: SignatureVerifier> Validator<V> {
             let refusal = self.refuse_scopes(AuthError::InsufficientScope, &self.step_up_scopes(needed.clone(), &token));
             return Err(Refusal { caller: Some(caller(&needed)), ..refusal });
         }
-        Ok(token.info)
+        Ok(token)
     }
 
     /// The `scope` of a 403 `insufficient_scope` challenge: what the request
@@ -444,6 +473,12 @@ impl<V: SignatureVerifier> Validator<V> {
         };
         Ok(Accepted { info, issuer: entry.issuer.clone(), held })
     }
+}
+
+/// [`Decision`] with an acceptance as the shared remembered entry.
+pub(crate) enum SharedDecision {
+    Done(Result<Arc<Accepted>, Refusal>),
+    Pending(PendingSignature),
 }
 
 /// The outcome of [`Validator::begin`].

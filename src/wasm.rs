@@ -20,13 +20,27 @@ fn config_error(e: crate::ConfigError) -> JsValue {
     JsValue::from_str(&serde_json::json!({ "field": e.field, "message": e.to_string() }).to_string())
 }
 
-/// `{"ok":true,"authInfo":…}` or the refusal object, as JSON text.
-fn result_json(result: Result<AuthInfo, Refusal>) -> String {
+/// A decision for the wrapper, as JSON text. A refusal is the refusal
+/// object. An acceptance is an array of what the wrapper cannot read from the
+/// token itself — `[tokenStart, tokenEnd, expiresAt, validFrom, validUntil,
+/// clientId, subject, issuer, audience, scopes]` — where `tokenStart..tokenEnd`
+/// locates the token in `input` and `[validFrom, validUntil)` is the window
+/// of whole seconds within which the acceptance stands
+/// ([`Validator::acceptance_window`]); the claims the wrapper decodes from the
+/// token's payload when asked for them. No `claims` object crosses per call.
+fn result_json(validator: &Validator, input: Option<&str>, result: Result<impl std::borrow::Borrow<AuthInfo>, Refusal>) -> String {
     match result {
-        Ok(info) => serde_json::json!({ "ok": true, "authInfo": info }),
-        Err(refusal) => refusal_json(&refusal, None),
+        Ok(info) => {
+            let info = info.borrow();
+            // The token is what ends the input, once trailing spaces are trimmed (bearer.rs).
+            let end = input.map_or(0, |i| i.trim_end_matches([' ', '\t']).len());
+            let start = end.saturating_sub(info.token.len());
+            let (from, until) = validator.acceptance_window(info);
+            serde_json::to_string(&(start, end, info.expires_at, from, until, &info.client_id, &info.subject, &info.issuer, &info.audience, &info.scopes))
+                .unwrap_or_default()
+        }
+        Err(refusal) => refusal_json(&refusal, None).to_string(),
     }
-    .to_string()
 }
 
 /// The refusal object, with `answer`: the HTTP response the package sends
@@ -36,6 +50,15 @@ fn refusal_json(refusal: &Refusal, retry_after: Option<u64>) -> serde_json::Valu
     let mut json = refusal.to_json();
     json["answer"] = responses::refusal(refusal, retry_after, responses::cors(&[], None)).to_json();
     json
+}
+
+/// A remembered acceptance, read as its `AuthInfo` without copying it.
+struct Shared(std::sync::Arc<crate::token_cache::Accepted>);
+
+impl std::borrow::Borrow<AuthInfo> for Shared {
+    fn borrow(&self) -> &AuthInfo {
+        &self.0.info
+    }
 }
 
 /// Times before 1970 or non-finite clocks are clamped; the JS side passes Date.now() / 1000.
@@ -173,7 +196,15 @@ impl WasmValidator {
     #[wasm_bindgen(js_name = verifySync)]
     pub fn verify_sync(&self, authorization: Option<String>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> String {
         let operations = self.operations(body.as_deref(), http);
-        result_json(self.inner().verify_inspected(authorization.as_deref(), &operations, seconds(now)))
+        let v = self.inner();
+        result_json(&v, authorization.as_deref(), v.verify_inspected(authorization.as_deref(), &operations, seconds(now)))
+    }
+
+    /// How many key sets were loaded so far: the wrapper drops the
+    /// acceptances it remembers when this moves.
+    #[wasm_bindgen(js_name = keyLoads)]
+    pub fn key_loads(&self) -> f64 {
+        self.inner().key_set_loads() as f64
     }
 
     /// Decides a request with the signature checked by the chosen backend.
@@ -184,21 +215,28 @@ impl WasmValidator {
     pub fn verify(&self, authorization: Option<String>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> JsValue {
         let now = seconds(now);
         let operations = self.operations(body.as_deref(), http);
-        let decision = self.inner().begin(authorization.as_deref(), &operations, now);
-        let pending = match decision {
-            crate::Decision::Done(result) => return JsValue::from_str(&result_json(result)),
-            crate::Decision::Pending(p) => p,
+        let input = authorization.as_deref();
+        let v = self.inner();
+        let pending = match v.begin_shared(input, &operations, now) {
+            crate::validator::SharedDecision::Done(result) => return JsValue::from_str(&result_json(&v, input, result.map(Shared))),
+            crate::validator::SharedDecision::Pending(p) => p,
         };
         let crypto = match &self.backend {
-            Backend::Node(node) => return JsValue::from_str(&result_json(node.complete(&self.inner(), pending, now))),
+            Backend::Node(node) => return JsValue::from_str(&result_json(&v, input, node.complete(&v, pending, now).map(Shared))),
             Backend::Rust(checks) => {
                 checks.set(checks.get() + pending.checks().count() as u64);
-                return JsValue::from_str(&result_json(self.inner().finish_with_own_backend(pending, now)));
+                let verified = pending.checks().any(|check| v.check_signature(&pending, check.key_index));
+                return JsValue::from_str(&result_json(&v, input, v.finish_shared(pending, verified, now).map(Shared)));
             }
             Backend::WebCrypto(crypto) => crypto.clone(),
         };
+        drop(v);
         let validator = self.validator.clone();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&result_json(crypto.complete(&validator, pending, now).await))) }).into()
+        wasm_bindgen_futures::future_to_promise(async move {
+            let result = crypto.complete(&validator, pending, now).await.map(Shared);
+            Ok(JsValue::from_str(&result_json(&validator.borrow(), authorization.as_deref(), result)))
+        })
+        .into()
     }
 
     /// True if `authorization` is a remembered token still accepted for this

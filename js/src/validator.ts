@@ -106,23 +106,79 @@ export function holder(authInfo: Pick<AuthInfo, 'issuer' | 'scopes' | 'claims'>)
   return JSON.stringify({ issuer: authInfo.issuer, scopes: authInfo.scopes, claims: authInfo.claims });
 }
 
-/** Turns the core's JSON result into the JS shape (resource as a URL, clientId a string). */
-export function toResult(json: string): VerifyResult {
+/**
+ * An acceptance as the core reports it (src/wasm.rs, `result_json`): where
+ * the token sits in the input, `exp`, the window of whole seconds within
+ * which the acceptance stands, and what the token's claims do not say
+ * directly (its client by `clientIdClaims`, its scopes by `scopeClaims`).
+ */
+type Accepted = [start: number, end: number, expiresAt: number, from: number, until: number, clientId: string | null, subject: string | null, issuer: string, audience: string[], scopes: string[]];
+
+/** The claims of an accepted token: its payload, which the core parsed and checked. */
+function claimsOf(token: string): Record<string, unknown> {
+  const payload = token.slice(token.indexOf('.') + 1, token.lastIndexOf('.')).replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(payload);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/**
+ * One acceptance, remembered: a fresh AuthInfo for every caller, sharing the
+ * claims and building `resource` (a URL) only when they are read.
+ */
+class Acceptance {
+  private claims?: Record<string, unknown>;
+  constructor(
+    readonly token: string,
+    private readonly a: Accepted,
+    private readonly resource: string,
+    /** The core's key loads when it accepted: keys changed since, ask it again. */
+    readonly loads: number,
+  ) {}
+
+  /** True if the core's acceptance still stands at `now` for a request that needs only the base scopes. */
+  standsAt(now: number, loads: number): boolean {
+    const t = Math.floor(now);
+    return loads === this.loads && this.a[3] <= t && t < this.a[4];
+  }
+
+  authInfo(): AuthInfo {
+    const self = this;
+    const a = this.a;
+    let resource: URL | undefined;
+    let claims: Record<string, unknown> | undefined;
+    return {
+      token: this.token,
+      clientId: a[5] ?? '',
+      scopes: [...a[9]],
+      expiresAt: a[2],
+      subject: a[6] ?? undefined,
+      issuer: a[7],
+      audience: [...a[8]],
+      get resource() {
+        return (resource ??= new URL(self.resource));
+      },
+      set resource(v: URL) {
+        resource = v;
+      },
+      get claims() {
+        return (claims ??= self.claims ??= claimsOf(self.token));
+      },
+      set claims(v: Record<string, unknown>) {
+        claims = v;
+      },
+    };
+  }
+}
+
+/** Turns the core's result into the JS shape, and the acceptance to remember (null for a refusal). */
+function toResult(json: string, input: string | undefined, resource: string, loads: number): [VerifyResult, Acceptance | null] {
   const r = JSON.parse(json);
-  if (!r.ok) return r as Refusal;
-  const a = r.authInfo;
-  const authInfo: AuthInfo = {
-    token: a.token,
-    clientId: a.clientId ?? '',
-    scopes: a.scopes,
-    expiresAt: a.expiresAt,
-    resource: new URL(a.resource),
-    subject: a.subject,
-    issuer: a.issuer,
-    audience: a.audience,
-    claims: a.claims,
-  };
-  return { ok: true, authInfo };
+  if (!Array.isArray(r)) return [r as Refusal, null];
+  const a = r as Accepted;
+  const acceptance = new Acceptance((input ?? '').slice(a[0], a[1]), a, resource, loads);
+  return [{ ok: true, authInfo: acceptance.authInfo() }, acceptance];
 }
 
 /** The members of a list entry the core reads: what a call would name. */
@@ -174,16 +230,18 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     throw configError(e);
   }
   const policy: PolicyFacts = JSON.parse(inner.describe());
-  // The AuthInfo of recent acceptances, by header value. Only a hint: the core
-  // still decides every request (stillAccepted re-checks the remembered
-  // token's time claims and this request's scopes), so an entry here is never
-  // trusted on its own, and parsing and building the AuthInfo happen once per token.
-  const accepted = new Map<string, AuthInfo>();
-  const remember = (input: string, r: VerifyResult) => {
-    if (!r.ok) return r;
-    if (accepted.size >= REMEMBERED) accepted.delete(accepted.keys().next().value as string);
-    accepted.set(input, r.authInfo);
-    return { ok: true as const, authInfo: { ...r.authInfo } };
+  // Recent acceptances, by header value. A request that needs only the base
+  // scopes is answered from here while the core's window for it holds and no
+  // key set changed since; any other request, or outside the window, asks the
+  // core (stillAccepted re-checks the remembered token for this request's
+  // scopes), so nothing here is ever trusted beyond what the core said.
+  const accepted = new Map<string, Acceptance>();
+  const remember = (input: string, [result, acceptance]: [VerifyResult, Acceptance | null]) => {
+    if (acceptance) {
+      if (accepted.size >= REMEMBERED) accepted.delete(accepted.keys().next().value as string);
+      accepted.set(input, acceptance);
+    }
+    return result;
   };
   const validator: Validator = {
     policy,
@@ -200,16 +258,20 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       const http = httpFields(options);
       if (input) {
         const known = accepted.get(input);
-        if (known && inner.stillAccepted(input, body, http, now)) return { ok: true, authInfo: { ...known } };
+        if (known) {
+          const baseOnly = body === undefined && http === undefined;
+          if (baseOnly ? known.standsAt(now, inner.keyLoads()) : inner.stillAccepted(input, body, http, now)) return { ok: true, authInfo: known.authInfo() };
+        }
       }
+      const loads = inner.keyLoads();
       // A string when nothing asynchronous was needed (a refusal, a remembered token, the Node backend), else a promise.
       const r: string | Promise<string> = inner.verify(input ?? undefined, body, http, now);
-      const result = toResult(typeof r === 'string' ? r : await r);
-      return input ? remember(input, result) : result;
+      const result = toResult(typeof r === 'string' ? r : await r, input ?? undefined, policy.resource, loads);
+      return input ? remember(input, result) : result[0];
     },
     verifySync(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
-      return toResult(inner.verifySync(input ?? undefined, bodyBytes(options.body), httpFields(options), now));
+      return toResult(inner.verifySync(input ?? undefined, bodyBytes(options.body), httpFields(options), now), input ?? undefined, policy.resource, inner.keyLoads())[0];
     },
     inspect(body, options = {}) {
       return JSON.parse(inner.inspect(bodyBytes(body), httpFields(options)));

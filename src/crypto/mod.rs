@@ -6,6 +6,7 @@
 //! canonical Ed25519 `S` — is checked here, in [`encoding_ok`], before any
 //! backend is asked, so a lenient backend cannot weaken it.
 
+pub mod ec;
 #[cfg(any(feature = "wasm", feature = "worker"))]
 pub(crate) mod host;
 mod rust;
@@ -87,8 +88,8 @@ pub fn encoding_ok(alg: Algorithm, key: &PublicKey, signature: &[u8]) -> bool {
         // RFC 8017 §8.2.2 / §8.1.2: the signature is exactly k octets.
         (_, PublicKey::Rsa(k)) => signature.len() == k.size(),
         // RFC 7518 §3.4: fixed-width R‖S, each in [1, n-1].
-        (Algorithm::Es256, PublicKey::P256(_)) => p256::ecdsa::Signature::from_slice(signature).is_ok(),
-        (Algorithm::Es384, PublicKey::P384(_)) => p384::ecdsa::Signature::from_slice(signature).is_ok(),
+        (Algorithm::Es256, PublicKey::P256(_)) => ec::es256_signature_ok(signature),
+        (Algorithm::Es384, PublicKey::P384(_)) => ec::es384_signature_ok(signature),
         // RFC 8032 §5.1.7: S must be canonical, 0 ≤ S < ℓ; R must not be of small order.
         (Algorithm::EdDsa, PublicKey::Ed25519(_)) => {
             signature.len() == 64

@@ -27,10 +27,13 @@ impl SignatureVerifier for RustCrypto {
                 let Ok(sig) = <Es256 as jwt_compact::Algorithm>::Signature::try_from_slice(signature) else { return false };
                 Es256.verify_signature(&sig, k, signing_input)
             }
-            (Algorithm::Es384, PublicKey::P384(k)) => {
+            (Algorithm::Es384, PublicKey::P384(point)) => {
                 use p384::ecdsa::signature::Verifier;
+                // The point was checked at load (crypto/ec.rs); p384 checks it again here.
+                let encoded = p384::EncodedPoint::from_affine_coordinates(point.x().into(), point.y().into(), false);
+                let Ok(key) = p384::ecdsa::VerifyingKey::from_encoded_point(&encoded) else { return false };
                 let Ok(sig) = p384::ecdsa::Signature::from_slice(signature) else { return false };
-                k.verify(signing_input, &sig).is_ok()
+                key.verify(signing_input, &sig).is_ok()
             }
             (_, PublicKey::Rsa(k)) => {
                 let rsa = match alg {

@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::base64url;
+use crate::crypto::ec::P384Point;
 use crate::json;
 use crate::jwa::{Algorithm, KeyFamily};
 
@@ -25,7 +26,7 @@ pub enum PublicKey {
     /// ECDSA on P-256.
     P256(p256::ecdsa::VerifyingKey),
     /// ECDSA on P-384.
-    P384(p384::ecdsa::VerifyingKey),
+    P384(P384Point),
     /// Ed25519.
     Ed25519(ed25519_dalek::VerifyingKey),
 }
@@ -43,10 +44,7 @@ impl PublicKey {
                 let p = k.to_encoded_point(false);
                 ec("P-256", p.x().map(|x| &x[..]), p.y().map(|y| &y[..]))
             }
-            Self::P384(k) => {
-                let p = k.to_encoded_point(false);
-                ec("P-384", p.x().map(|x| &x[..]), p.y().map(|y| &y[..]))
-            }
+            Self::P384(k) => ec("P-384", Some(k.x()), Some(k.y())),
             Self::Ed25519(k) => serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(k.as_bytes()) }),
         }
     }
@@ -199,8 +197,7 @@ pub(crate) fn parse_jwk(entry: &Value) -> Result<Jwk, Reason> {
         }
         (Some("EC"), Some("P-384")) => {
             let (x, y) = (fixed::<48>(obj, "x")?, fixed::<48>(obj, "y")?);
-            let point = p384::EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
-            PublicKey::P384(p384::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| "the point is not on the curve")?)
+            PublicKey::P384(P384Point::new(x, y).ok_or("the point is not on the curve")?)
         }
         (Some("OKP"), Some("Ed25519")) => {
             let x = fixed::<32>(obj, "x")?;

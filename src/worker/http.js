@@ -10,6 +10,18 @@ function setAll(headers, flat) {
   return headers;
 }
 
+/**
+ * The request's method, URL and the header fields `names` (a "\n"-separated
+ * list), as one "\n"-separated string with "\0" for an absent field: one
+ * call instead of one per field. A field value never holds NUL, CR or LF
+ * (Fetch §2.2: header value), nor does a method or a serialized URL a line feed.
+ */
+export function requestHead(request, names) {
+  let head = `${request.method}\n${request.url}`;
+  for (const name of names.split('\n')) head += `\n${request.headers.get(name) ?? '\0'}`;
+  return head;
+}
+
 /** A response with the given status, headers (flat list) and body (a string or null). */
 export function respond(status, flat, body) {
   return new Response(body ?? null, { status, headers: setAll(new Headers(), flat) });
@@ -22,6 +34,20 @@ export function respond(status, flat, body) {
  */
 export async function readUpTo(message, limit) {
   if (!message.body) return new ArrayBuffer(0);
+  // A request that declares a Content-Length within the limit, and no
+  // Transfer-Encoding, is read by the runtime in one call, not a read() per
+  // chunk: then that header frames the body (RFC 9112 §6.3), so no more can
+  // arrive. With both, Transfer-Encoding frames it (§6.3 item 3; workerd
+  // reads a chunked body of any length under a small Content-Length), so
+  // such a request is read counted below. Requests only: a fetched
+  // response's Content-Encoding is decoded by the runtime, so there the
+  // header does not bound what is read.
+  const declared = message instanceof Request && !message.headers.has('transfer-encoding') ? message.headers.get('content-length') : null;
+  if (declared !== null && /^[0-9]{1,15}$/.test(declared) && Number(declared) < limit) {
+    const whole = await message.arrayBuffer();
+    // Counted all the same: the caller refuses a body that reaches the limit.
+    return whole.byteLength < limit ? whole : whole.slice(0, limit);
+  }
   const reader = message.body.getReader();
   const chunks = [];
   let size = 0;
@@ -89,22 +115,24 @@ export function forward(request, target, body, drop, dropAlso, dropPrefixes, add
   }
   setAll(headers, add);
   const controller = new AbortController();
-  let timer;
-  const timedOut = new Promise((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve('timeout');
-    }, timeoutMs);
-  });
-  const sent = fetch(target, { method: request.method, headers, body, redirect: 'manual', signal: controller.signal }).then((response) => {
-    // Unchanged when there is nothing to add: the runtime then streams the
-    // origin's body straight through.
-    if (responseSet.length === 0 && responseAppend.length === 0) return response;
-    const headers = setAll(new Headers(response.headers), responseSet);
-    for (let i = 0; i + 1 < responseAppend.length; i += 2) headers.append(responseAppend[i], responseAppend[i + 1]);
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-  });
-  return Promise.race([sent, timedOut]).finally(() => clearTimeout(timer));
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return fetch(target, { method: request.method, headers, body, redirect: 'manual', signal: controller.signal }).then(
+    (response) => {
+      clearTimeout(timer);
+      // Unchanged when there is nothing to add: the runtime then streams the
+      // origin's body straight through.
+      if (responseSet.length === 0 && responseAppend.length === 0) return response;
+      const headers = setAll(new Headers(response.headers), responseSet);
+      for (let i = 0; i + 1 < responseAppend.length; i += 2) headers.append(responseAppend[i], responseAppend[i + 1]);
+      return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    },
+    (e) => {
+      clearTimeout(timer);
+      // Aborted by the timer: no response within timeoutMs.
+      if (controller.signal.aborted) return 'timeout';
+      throw e;
+    },
+  );
 }
 
 /**
@@ -196,6 +224,21 @@ export function withBody(response, body) {
 export async function withinLimit(env, name, key) {
   const { success } = await env[name].limit({ key });
   return success;
+}
+
+/**
+ * The var `name` of `env` as JSON text: a text var as it is, a JSON var (a
+ * TOML table in wrangler.toml) serialized; null when it is not set.
+ */
+export function varAsJson(env, name) {
+  const value = env[name];
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Writes `value` (a string) under `key` in the KV namespace `binding` of `env`, to expire after `ttlSeconds`. */
+export function kvPut(env, binding, key, value, ttlSeconds) {
+  return env[binding].put(key, value, { expirationTtl: ttlSeconds });
 }
 
 /** True if `env` has a Rate Limiting binding called `name` (something with a `limit` method). */

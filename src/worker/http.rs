@@ -22,6 +22,9 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn respond(status: u16, headers: Vec<String>, body: Option<String>) -> Result<Response, JsValue>;
 
+    #[wasm_bindgen(js_name = requestHead)]
+    fn request_head_js(request: &Request, names: &str) -> String;
+
     #[wasm_bindgen(js_name = logAfterResponse)]
     fn log_after_response_js(ctx: &JsValue, line: &str);
 
@@ -66,6 +69,12 @@ extern "C" {
 
     #[wasm_bindgen(js_name = withinLimit, catch)]
     fn within_limit_js(env: &JsValue, name: &str, key: &str) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = varAsJson)]
+    fn var_as_json_js(env: &JsValue, name: &str) -> Option<String>;
+
+    #[wasm_bindgen(js_name = kvPut, catch)]
+    fn kv_put_js(env: &JsValue, binding: &str, key: &str, value: &str, ttl_seconds: f64) -> Result<Promise, JsValue>;
 
     #[wasm_bindgen(js_name = hasRateLimiter)]
     fn has_rate_limiter_js(env: &JsValue, name: &str) -> bool;
@@ -127,9 +136,61 @@ pub(super) async fn within_limit(env: &worker::Env, name: &str, key: &str) -> wo
     Ok(value.as_bool().unwrap_or(false))
 }
 
+/// The var `name` as JSON text (a JSON var serialized), if it is set: one
+/// parse, by serde_json, for both kinds.
+pub(super) fn var_as_json(env: &worker::Env, name: &str) -> Option<String> {
+    var_as_json_js(env.as_ref(), name)
+}
+
+/// Writes `value` under `key` in the KV namespace `binding`, to expire
+/// after `ttl_seconds`; the error is the platform's message. (One call into
+/// http.js rather than workers-rs's builder, whose value conversion brings
+/// float formatting into the Worker's wasm.)
+pub(super) async fn kv_put(env: &worker::Env, binding: &str, key: &str, value: &str, ttl_seconds: u64) -> Result<(), String> {
+    let message = |e: JsValue| e.dyn_ref::<JsError>().map(|e| String::from(e.message())).unwrap_or_else(|| "KV put failed".into());
+    let promise = kv_put_js(env.as_ref(), binding, key, value, ttl_seconds as f64).map_err(message)?;
+    JsFuture::from(promise).await.map(drop).map_err(message)
+}
+
 /// True if `env` has a Rate Limiting binding called `name`.
 pub(super) fn has_rate_limiter(env: &worker::Env, name: &str) -> bool {
     has_rate_limiter_js(env.as_ref(), name)
+}
+
+/// What the gateway reads of a request before its body, fetched in one call.
+pub(super) struct RequestHead {
+    pub method: String,
+    /// Absolute: the runtime serialized it.
+    pub url: String,
+    pub origin: Option<String>,
+    pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+    pub session_id: Option<String>,
+    pub connection: Option<String>,
+}
+
+/// The header fields of [`RequestHead`], in its order.
+const HEAD_FIELDS: &str = "origin\nauthorization\ncontent-type\ncontent-encoding\nmcp-session-id\nconnection";
+
+/// The method, URL and the header fields the gateway reads (combined as
+/// `Headers.get` combines repeated fields).
+pub(super) fn request_head(request: &Request) -> RequestHead {
+    let text = request_head_js(request, HEAD_FIELDS);
+    let mut parts = text.split('\n');
+    let mut next = || parts.next().unwrap_or("\0");
+    let (method, url) = (next().to_owned(), next().to_owned());
+    let mut field = || Some(next()).filter(|v| *v != "\0").map(str::to_owned);
+    RequestHead {
+        method,
+        url,
+        origin: field(),
+        authorization: field(),
+        content_type: field(),
+        content_encoding: field(),
+        session_id: field(),
+        connection: field(),
+    }
 }
 
 /// At most the first `limit` bytes of a request's body, read as a counted

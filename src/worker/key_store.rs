@@ -20,18 +20,23 @@ pub(crate) const KV_BINDING: &str = "JWKS_CACHE";
 pub(crate) struct KeyStore {
     validator: Rc<RefCell<Validator>>,
     refresh: RefCell<KeyRefresh>,
+    /// Whether the Worker has the KV binding: its bindings are fixed for the
+    /// isolate's life, so this is looked up once, and the binding itself only
+    /// when a job reads or writes it (not on every request whose keys are fresh).
+    has_kv: std::cell::OnceCell<bool>,
 }
 
 impl KeyStore {
     pub(crate) fn new(validator: Rc<RefCell<Validator>>, settings: RefreshSettings) -> Self {
         let refresh = RefCell::new(KeyRefresh::new(validator.borrow().policy(), settings));
-        Self { validator, refresh }
+        Self { validator, refresh, has_kv: std::cell::OnceCell::new() }
     }
 
     /// Runs one refresh job for `issuer`: `Ok(changed)`, or the 503's `Retry-After`.
     pub(crate) async fn run(&self, env: &Env, issuer: &str, need: Need) -> Result<bool, Unavailable> {
-        let kv = env.kv(KV_BINDING).ok();
-        let mut job = self.refresh.borrow().job(issuer, need, kv.is_some());
+        let has_kv = *self.has_kv.get_or_init(|| env.kv(KV_BINDING).is_ok());
+        let kv = || env.kv(KV_BINDING).ok();
+        let mut job = self.refresh.borrow().job(issuer, need, has_kv);
         // What the last action produced, kept alive for the input that borrows it.
         let mut cached: Option<String>;
         let mut fetched: Result<(u16, Vec<u8>, Option<String>), String>;
@@ -44,15 +49,16 @@ impl KeyStore {
             input = match action {
                 Action::Done(outcome) => return outcome,
                 Action::ReadCache { key } => {
-                    cached = match &kv {
+                    cached = match kv() {
                         Some(kv) => kv.get(&key).text().await.ok().flatten(),
                         None => None,
                     };
                     Input::Cache(cached.as_deref())
                 }
                 Action::WriteCache { key, value, ttl_seconds } => {
-                    if let Some(put) = kv.as_ref().and_then(|kv| kv.put(&key, value).ok()) {
-                        let _ = put.expiration_ttl(ttl_seconds).execute().await;
+                    if has_kv {
+                        // A failed write only costs another isolate a fetch.
+                        let _ = http::kv_put(env, KV_BINDING, &key, &value, ttl_seconds).await;
                     }
                     Input::Written
                 }

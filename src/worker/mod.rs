@@ -14,6 +14,7 @@ mod url;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -30,6 +31,7 @@ use crate::jwks::refresh::{Need, RefreshSettings};
 use crate::list_filter::ListFilter;
 use crate::mcp::Operation;
 use crate::responses::{self, Answer};
+use crate::token_cache::Accepted;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 
 /// The Worker's validator: WebCrypto answers every signature check, so no
@@ -65,11 +67,9 @@ thread_local! {
 /// Reads `MCP_AUTH` (a TOML table, which wrangler passes as an object, or the
 /// same as JSON text), `UPSTREAM_URL` and the optional HMAC secret.
 fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
-    // A text var holds JSON; a TOML table arrives as an object.
-    let value: Value = match env.var("MCP_AUTH") {
-        Ok(text) => serde_json::from_str(&text.to_string()).map_err(|e| ConfigError::new("MCP_AUTH", format!("is not valid JSON: {e}")))?,
-        Err(_) => env.object_var("MCP_AUTH").map_err(|_| ConfigError::new("MCP_AUTH", "is not set: add it under [vars] in wrangler.toml"))?,
-    };
+    // A text var holds JSON; a TOML table arrives as an object, handed over as its JSON text.
+    let text = http::var_as_json(env, "MCP_AUTH").ok_or_else(|| ConfigError::new("MCP_AUTH", "is not set: add it under [vars] in wrangler.toml"))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| ConfigError::new("MCP_AUTH", format!("is not valid JSON: {e}")))?;
     let (policy, settings) = gateway::split_config(value)?;
     let upstream = env.var("UPSTREAM_URL").map(|v| v.to_string()).map_err(|_| ConfigError::new("UPSTREAM_URL", "is not set: the origin MCP server's URL"))?;
     let parsed = url::Url::parse(&upstream);
@@ -185,9 +185,9 @@ enum Outcome {
     /// A decision refused the request.
     Refused { refusal: Refusal, retry_after: Option<u64>, issuer: Option<String>, tool: Option<String>, cors: Cors },
     /// The token was accepted but the request is refused for what it does (a session, a rate limit).
-    RequestRefused { refusal: RequestRefusal, stranger: bool, info: Box<AuthInfo>, tool: Option<String>, session: Option<String>, cors: Cors },
+    RequestRefused { refusal: RequestRefusal, stranger: bool, accepted: Arc<Accepted>, tool: Option<String>, session: Option<String>, cors: Cors },
     /// Authorized: the origin's response, or the gateway's 502/504 for it.
-    Forwarded { response: Response, info: Box<AuthInfo>, tool: Option<String>, session: Option<String> },
+    Forwarded { response: Response, accepted: Arc<Accepted>, tool: Option<String>, session: Option<String> },
     /// Something failed inside the Worker; the reason goes to the log only.
     Internal { reason: String, cors: Cors },
 }
@@ -243,30 +243,28 @@ impl GatewayWorker {
 
     async fn handle(&self, req: Request, env: &Env) -> Result<Outcome> {
         // The runtime hands over an absolute URL it serialized itself.
-        let url = req.url();
-        let (path, search) = gateway::path_and_search(&url).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
-        let method = req.method();
-        let headers = req.headers();
-        let origin = headers.get("Origin")?;
+        let head = http::request_head(&req);
+        let (url, method, origin) = (&head.url, &head.method, &head.origin);
+        let (path, search) = gateway::path_and_search(url).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
 
         // MCP transport security, before anything else: the request's Host
         // must name this server (DNS rebinding), a browser's Origin must be
         // allowed when a list is configured.
-        let authority = gateway::authority(&url).unwrap_or("");
+        let authority = gateway::authority(url).unwrap_or("");
         if let Err(refusal) = gateway::check_transport(&self.settings, &self.resource_authority, authority, origin.as_deref()) {
             return Ok(Outcome::Transport(refusal));
         }
         let cors = responses::cors(&self.settings.allowed_origins, origin.as_deref());
-        let route = self.route(&method, path);
+        let route = self.route(method, path);
         match route {
             Route::Preflight => return Ok(Outcome::Answer(responses::preflight(cors))),
-            Route::Metadata => return Ok(Outcome::Answer(responses::metadata(self.validator.borrow().policy(), &method, cors))),
+            Route::Metadata => return Ok(Outcome::Answer(responses::metadata(self.validator.borrow().policy(), method, cors))),
             Route::NotFound => return Ok(Outcome::Answer(responses::not_found(cors))),
             Route::Protected => {}
         }
 
         // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
-        let authorization = headers.get("Authorization")?;
+        let authorization = &head.authorization;
         let no_credentials = self.validator.borrow().refuse_credentials(authorization.as_deref());
         if let Some(refusal) = no_credentials {
             return Ok(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors });
@@ -277,8 +275,7 @@ impl GatewayWorker {
         // inspected and forwarded byte for byte as `application/json`.
         let mut body = None;
         let operations = if method == "POST" {
-            let field = |name: &str| headers.get(name);
-            match content::check_json_body(field("Content-Type")?.as_deref(), field("Content-Encoding")?.as_deref()) {
+            match content::check_json_body(head.content_type.as_deref(), head.content_encoding.as_deref()) {
                 Err(e) => Err(e),
                 Ok(()) => {
                     let max_body = self.validator.borrow().policy().max_body_bytes;
@@ -299,25 +296,26 @@ impl GatewayWorker {
         let tool = operation_name(&operations);
         let (decision, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
         Ok(match decision {
-            Ok(info) => {
-                let session = headers.get("Mcp-Session-Id")?;
+            Ok(accepted) => {
+                let info = &accepted.info;
+                let session = &head.session_id;
                 let now = now_ms() / 1000;
-                if let Err((refusal, stranger)) = self.request_checks(env, &operations, session.as_deref(), &info, now).await? {
+                if let Err((refusal, stranger)) = self.request_checks(env, &operations, session.as_deref(), info, now).await? {
                     let session = session.as_deref().map(sessions::log_name);
-                    return Ok(Outcome::RequestRefused { refusal, stranger, info: Box::new(info), tool, session, cors });
+                    return Ok(Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors });
                 }
                 let filter = match (&body, self.settings.filter_lists && lists_requested(&operations)) {
                     (Some((_, bytes)), true) => {
                         let v = self.validator.borrow();
-                        ListFilter::new(v.policy(), v.held_scopes(&info), bytes)
+                        ListFilter::new(v.policy(), v.held_scopes(info), bytes)
                     }
                     _ => None,
                 };
                 let target = proxy::target(self, path, search);
-                let response = proxy::forward(self, &req, &target, body, &info, cors, origin.is_some()).await?;
-                let (response, started) = self.after_forward(env, &method, session.as_deref(), filter, &info, response, now).await?;
+                let response = proxy::forward(self, &req, &head, &target, body, info, cors).await?;
+                let (response, started) = self.after_forward(env, method, session.as_deref(), filter, info, response, now).await?;
                 let session = started.or_else(|| session.as_deref().map(sessions::log_name));
-                Outcome::Forwarded { response, info: Box::new(info), tool, session }
+                Outcome::Forwarded { response, accepted, tool, session }
             }
             Err((refusal, retry_after)) => Outcome::Refused { refusal, retry_after, issuer, tool, cors },
         })
@@ -329,7 +327,7 @@ impl GatewayWorker {
         env: &Env,
         authorization: Option<&str>,
         operations: &std::result::Result<Vec<Operation>, AuthError>,
-    ) -> (std::result::Result<AuthInfo, (Refusal, Option<u64>)>, Option<String>) {
+    ) -> (std::result::Result<Arc<Accepted>, (Refusal, Option<u64>)>, Option<String>) {
         let issuer = self.validator.borrow().issuer_for(authorization).map(str::to_owned);
         if let Some(iss) = &issuer {
             if let Err(unavailable) = self.keys.run(env, iss, Need::Keys).await {
@@ -421,7 +419,8 @@ impl GatewayWorker {
                 self.log(answer.status, Some(refusal.wire().2), LogCaller::default(), None, exchange);
                 answer
             }
-            Outcome::RequestRefused { refusal, stranger, info, tool, session, cors } => {
+            Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors } => {
+                let info = &accepted.info;
                 let caller = LogCaller {
                     issuer: Some(&info.issuer),
                     subject: info.subject.as_deref(),
@@ -449,7 +448,8 @@ impl GatewayWorker {
                 self.log(refusal.error.status(), Some(refusal.error.code()), caller, tool.as_deref(), exchange);
                 responses::refusal(&refusal, retry_after, cors)
             }
-            Outcome::Forwarded { response, info, tool, session } => {
+            Outcome::Forwarded { response, accepted, tool, session } => {
+                let info = &accepted.info;
                 let caller = LogCaller {
                     issuer: Some(&info.issuer),
                     subject: info.subject.as_deref(),

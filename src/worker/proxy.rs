@@ -12,7 +12,7 @@ use serde_json::json;
 use worker::js_sys::{Array, ArrayBuffer, Date, Set};
 use worker::web_sys::{Request, Response};
 
-use super::http::{self, Forwarded, HeaderList, Outgoing};
+use super::http::{self, Forwarded, HeaderList, Outgoing, RequestHead};
 use super::url::Url;
 use super::{Cors, GatewayWorker};
 use crate::content::FORWARDED_CONTENT_TYPE;
@@ -58,19 +58,20 @@ pub(super) fn target(gw: &GatewayWorker, path: &str, search: &str) -> String {
     target
 }
 
-/// Sends the request on to `target` (from [`target`]) with `body` (the
-/// buffer read and its bytes, for a POST). `cors` goes on the origin's
-/// response when `from_browser` (the request carried an Origin), and always
-/// on the gateway's own 502 and 504.
+/// Sends the request (`req`, read as `head`) on to `target` (from
+/// [`target`]) with `body` (the buffer read and its bytes, for a POST).
+/// `cors` goes on the origin's response when the request came from a browser
+/// (it carried an Origin), and always on the gateway's own 502 and 504.
 pub(super) async fn forward(
     gw: &GatewayWorker,
     req: &Request,
+    head: &RequestHead,
     target: &str,
     body: Option<(ArrayBuffer, Vec<u8>)>,
     info: &AuthInfo,
     cors: Cors,
-    from_browser: bool,
 ) -> worker::Result<Response> {
+    let from_browser = head.origin.is_some();
     let identity = identity_headers(info);
     let mut add = HeaderList::default();
     for (name, value) in &identity {
@@ -85,21 +86,21 @@ pub(super) async fn forward(
         // Signed as the origin will see it: the platform's normalization of the target.
         let target_url = Url::parse(target).ok_or_else(|| worker::Error::RustError("the origin URL for this request is not valid".into()))?;
         let path_and_query = format!("{}{}", target_url.pathname(), target_url.search());
-        let method = req.method();
+        let method = &head.method;
         add.set(gateway::TIMESTAMP, timestamp.to_string());
         let signature = match gw.settings.identity_signature {
-            SignatureVersion::V1 => sign(secret, &canonical_string(timestamp, &method, &path_and_query, &identity)),
+            SignatureVersion::V1 => sign(secret, &canonical_string(timestamp, method, &path_and_query, &identity)),
             SignatureVersion::V2 => {
                 let request_id = http::request_id();
-                let session_id = req.headers().get("Mcp-Session-Id")?.unwrap_or_default();
+                let session_id = head.session_id.as_deref().unwrap_or_default();
                 let signed = SignedRequest {
                     timestamp,
                     request_id: &request_id,
-                    method: &method,
+                    method,
                     path_and_query: &path_and_query,
                     content_type: if buffer.is_some() { FORWARDED_CONTENT_TYPE } else { "" },
                     body: bytes.as_deref().unwrap_or_default(),
-                    session_id: &session_id,
+                    session_id,
                 };
                 add.set(gateway::REQUEST_ID, request_id.as_str());
                 sign(secret, &canonical_string_v2(&signed, &identity))
@@ -108,7 +109,7 @@ pub(super) async fn forward(
         add.set(gateway::SIGNATURE, signature);
     }
 
-    let mut drop_also = req.headers().get("Connection")?.map(|c| gateway::connection_options(&c)).unwrap_or_default();
+    let mut drop_also = head.connection.as_deref().map(gateway::connection_options).unwrap_or_default();
     if buffer.is_none() {
         // No body goes on, so no label for one: the origin sees what was signed.
         drop_also.push("content-type".to_owned());

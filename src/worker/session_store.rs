@@ -13,6 +13,7 @@ use crate::gateway::sessions::{self, SessionCheck};
 use crate::gateway::RequestRefusal;
 use crate::AuthInfo;
 
+use super::http;
 use super::key_store::KV_BINDING;
 
 /// Bindings held in memory when no KV namespace is bound (bounded: the oldest go first).
@@ -33,11 +34,9 @@ impl SessionStore {
 
     async fn put(&self, env: &Env, key: &str, value: String) {
         match env.kv(KV_BINDING) {
-            Ok(kv) => {
-                if let Ok(put) = kv.put(key, value) {
-                    if let Err(e) = put.expiration_ttl(sessions::TTL_SECONDS).execute().await {
-                        worker::console_warn!("{}", serde_json::json!({ "event": "session_store_error", "reason": e.to_string() }));
-                    }
+            Ok(_) => {
+                if let Err(reason) = http::kv_put(env, KV_BINDING, key, &value, sessions::TTL_SECONDS).await {
+                    worker::console_warn!("{}", serde_json::json!({ "event": "session_store_error", "reason": reason }));
                 }
             }
             Err(_) => {

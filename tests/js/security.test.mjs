@@ -224,6 +224,11 @@ test('bodies are read counted: no credentials, no read; 413 as soon as maxBodyBy
   const oversized = await answerBeforeTheEnd({ authorization: `Bearer ${await bob()}` }, chunk);
   assert.equal(oversized.status, 413);
   assert.ok(oversized.sent < 64 * 1024, `413 after ${oversized.sent} bytes`);
+  // A small Content-Length beside Transfer-Encoding: chunked does not frame the body
+  // (RFC 9112 §6.3): still read counted, still refused as soon as it passes the limit.
+  const smuggled = await answerBeforeTheEnd({ authorization: `Bearer ${await bob()}`, 'content-length': '10' }, chunk);
+  assert.equal(smuggled.status, 413);
+  assert.ok(smuggled.sent < 64 * 1024, `413 after ${smuggled.sent} bytes`);
   assert.equal(received.length, 0);
 });
 

@@ -41,7 +41,10 @@ impl ImportedKeys {
     /// `alg`, if any. Seeing a newer load drops every slot of older ones.
     pub(crate) fn get(&self, issuer: &str, load: u64, index: usize, alg: Algorithm) -> Option<Slot> {
         let mut issuers = self.issuers.borrow_mut();
-        let entry = issuers.entry(issuer.to_owned()).or_insert_with(|| IssuerKeys { load, slots: HashMap::new() });
+        if !issuers.contains_key(issuer) {
+            issuers.insert(issuer.to_owned(), IssuerKeys { load, slots: HashMap::new() });
+        }
+        let entry = issuers.get_mut(issuer)?;
         if entry.load < load {
             *entry = IssuerKeys { load, slots: HashMap::new() };
         }

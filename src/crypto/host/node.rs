@@ -16,7 +16,10 @@ use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
 use crate::jwa::Algorithm;
 use crate::jwks::set::PublicKey;
-use crate::{AuthInfo, PendingSignature, Refusal, Validator};
+use std::sync::Arc;
+
+use crate::token_cache::Accepted;
+use crate::{PendingSignature, Refusal, Validator};
 
 #[wasm_bindgen]
 extern "C" {
@@ -82,9 +85,9 @@ impl NodeBackend {
     }
 
     /// Runs a pending decision's signature checks, then finishes it.
-    pub(crate) fn complete<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: PendingSignature, now: u64) -> Result<AuthInfo, Refusal> {
+    pub(crate) fn complete<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: PendingSignature, now: u64) -> Result<Arc<Accepted>, Refusal> {
         let verified = self.check(validator, &pending);
-        validator.finish(pending, verified, now)
+        validator.finish_shared(pending, verified, now)
     }
 
     /// Verifies one detached signature with an already-checked key (for the

@@ -16,6 +16,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -24,7 +25,9 @@ use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
 use crate::jwa::Algorithm;
 use crate::mcp::Operation;
-use crate::{AuthError, AuthInfo, Decision, PendingSignature, Refusal, Validator};
+use crate::token_cache::Accepted;
+use crate::validator::SharedDecision;
+use crate::{AuthError, PendingSignature, Refusal, Validator};
 
 #[wasm_bindgen]
 extern "C" {
@@ -155,11 +158,11 @@ impl WebCrypto {
         authorization: Option<&str>,
         operations: &Result<Vec<Operation>, AuthError>,
         now: u64,
-    ) -> Result<AuthInfo, Refusal> {
-        let decision = validator.borrow().begin(authorization, operations, now);
+    ) -> Result<Arc<Accepted>, Refusal> {
+        let decision = validator.borrow().begin_shared(authorization, operations, now);
         match decision {
-            Decision::Done(result) => result,
-            Decision::Pending(pending) => self.complete(validator, pending, now).await,
+            SharedDecision::Done(result) => result,
+            SharedDecision::Pending(pending) => self.complete(validator, pending, now).await,
         }
     }
 
@@ -169,8 +172,8 @@ impl WebCrypto {
         validator: &RefCell<Validator<V>>,
         pending: PendingSignature,
         now: u64,
-    ) -> Result<AuthInfo, Refusal> {
+    ) -> Result<Arc<Accepted>, Refusal> {
         let verified = self.check(validator, &pending).await;
-        validator.borrow().finish(pending, verified, now)
+        validator.borrow().finish_shared(pending, verified, now)
     }
 }
