@@ -48,6 +48,15 @@ pub fn extract(input: Option<&str>) -> Result<&str, AuthError> {
     Ok(rest)
 }
 
+/// Where the token [`extract`] accepted sits in `input`, as byte offsets
+/// `(start, end)`: it always ends the value once its trailing spaces and tabs
+/// are trimmed. An accepted value is ASCII throughout (a `bearer` scheme,
+/// spaces, a b64token), so these are also UTF-16 offsets for a JS host.
+pub fn token_span(input: &str, token: &str) -> (usize, usize) {
+    let end = input.trim_end_matches([' ', '\t']).len();
+    (end.saturating_sub(token.len()), end)
+}
+
 /// An RFC 9110 `auth-scheme` is a `token`; anything else is not a header at all.
 fn is_auth_scheme(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
@@ -63,6 +72,16 @@ mod tests {
         assert_eq!(extract(Some("bEaReR   abc")), Ok("abc"));
         assert_eq!(extract(Some("abc.def.ghi")), Ok("abc.def.ghi"));
         assert_eq!(extract(Some("Bearer mF_9.B5f-4.1JqM==")), Ok("mF_9.B5f-4.1JqM=="));
+    }
+
+    #[test]
+    fn the_token_span_is_where_extract_found_the_token() {
+        for v in ["Bearer abc.def.ghi", "  bEaReR \t abc  \t", "abc.def.ghi", "\tabc\t", "Bearer mF_9.B5f-4.1JqM== "] {
+            let token = extract(Some(v)).unwrap();
+            let start = token.as_ptr() as usize - v.as_ptr() as usize;
+            assert_eq!(token_span(v, token), (start, start + token.len()), "{v:?}");
+            assert!(v.is_ascii());
+        }
     }
 
     #[test]

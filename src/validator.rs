@@ -314,8 +314,13 @@ impl<V: SignatureVerifier> Validator<V> {
     /// [`finish`](Self::finish)es a pending decision with the signature
     /// checked by this validator's own (synchronous) backend.
     pub fn finish_with_own_backend(&self, pending: PendingSignature, now: u64) -> Result<AuthInfo, Refusal> {
+        self.finish_shared_with_own_backend(pending, now).map(|a| a.info.clone())
+    }
+
+    /// [`finish_with_own_backend`](Self::finish_with_own_backend), with the acceptance as the remembered entry itself.
+    pub(crate) fn finish_shared_with_own_backend(&self, pending: PendingSignature, now: u64) -> Result<Arc<Accepted>, Refusal> {
         let verified = pending.checks().any(|check| self.check_signature(&pending, check.key_index));
-        self.finish(pending, verified, now)
+        self.finish_shared(pending, verified, now)
     }
 
     /// Checks one pending signature with this validator's own backend (the

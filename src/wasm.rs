@@ -32,9 +32,7 @@ fn result_json(validator: &Validator, input: Option<&str>, result: Result<impl s
     match result {
         Ok(info) => {
             let info = info.borrow();
-            // The token is what ends the input, once trailing spaces are trimmed (bearer.rs).
-            let end = input.map_or(0, |i| i.trim_end_matches([' ', '\t']).len());
-            let start = end.saturating_sub(info.token.len());
+            let (start, end) = input.map_or((0, 0), |i| crate::bearer::token_span(i, &info.token));
             let (from, until) = validator.acceptance_window(info);
             serde_json::to_string(&(start, end, info.expires_at, from, until, &info.client_id, &info.subject, &info.issuer, &info.audience, &info.scopes))
                 .unwrap_or_default()
@@ -225,8 +223,7 @@ impl WasmValidator {
             Backend::Node(node) => return JsValue::from_str(&result_json(&v, input, node.complete(&v, pending, now).map(Shared))),
             Backend::Rust(checks) => {
                 checks.set(checks.get() + pending.checks().count() as u64);
-                let verified = pending.checks().any(|check| v.check_signature(&pending, check.key_index));
-                return JsValue::from_str(&result_json(&v, input, v.finish_shared(pending, verified, now).map(Shared)));
+                return JsValue::from_str(&result_json(&v, input, v.finish_shared_with_own_backend(pending, now).map(Shared)));
             }
             Backend::WebCrypto(crypto) => crypto.clone(),
         };

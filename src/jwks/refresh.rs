@@ -343,7 +343,7 @@ impl KeyRefresh {
                     job.stage = Stage::ReadingRecord;
                     return Action::ReadCache { key: record_key(&job.issuer) };
                 }
-                self.decide_fetch(job, validator, now)
+                self.decide_fetch(job, now)
             }
             (Stage::ReadingRecord, Input::Cache(value)) => {
                 s.cache_read = true;
@@ -354,9 +354,9 @@ impl KeyRefresh {
                 if s.fresh(now) {
                     return job.finish(s, &settings, now);
                 }
-                self.decide_fetch(job, validator, now)
+                self.decide_fetch(job, now)
             }
-            (Stage::WaitingForOther, Input::Waited) => self.decide_fetch(job, validator, now),
+            (Stage::WaitingForOther, Input::Waited) => self.decide_fetch(job, now),
             (Stage::ReadingAttempt, Input::Cache(value)) => {
                 let shared = value.and_then(|v| v.trim().parse::<u64>().ok());
                 if shared.is_some_and(|t| now.saturating_sub(t) < settings.cooldown_ms) {
@@ -366,7 +366,7 @@ impl KeyRefresh {
                 }
                 if s.fetching_since.is_some() {
                     // Another request of this isolate started meanwhile.
-                    return self.decide_fetch(job, validator, now);
+                    return self.decide_fetch(job, now);
                 }
                 self.start_fetch(job, now)
             }
@@ -429,7 +429,7 @@ impl KeyRefresh {
     }
 
     /// Wait for a fetch in progress, start one if the cooldown allows, or finish.
-    fn decide_fetch<V: SignatureVerifier>(&mut self, job: &mut Job, _validator: &mut Validator<V>, now: u64) -> Action {
+    fn decide_fetch(&mut self, job: &mut Job, now: u64) -> Action {
         let settings = self.settings;
         let s = self.issuers.get_mut(&job.issuer).expect("checked in step");
         if let Some(since) = s.fetching_since {

@@ -420,14 +420,9 @@ impl GatewayWorker {
                 answer
             }
             Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors } => {
-                let info = &accepted.info;
                 let caller = LogCaller {
-                    issuer: Some(&info.issuer),
-                    subject: info.subject.as_deref(),
-                    client_id: info.client_id.as_deref(),
-                    session: session.as_deref(),
                     detail: (refusal == RequestRefusal::SessionNotFound).then_some(if stranger { "another identity" } else { "not recorded" }),
-                    ..LogCaller::default()
+                    ..LogCaller::accepted(&accepted.info, session.as_deref())
                 };
                 let answer = responses::request_refusal(refusal, cors);
                 self.log(answer.status, Some(refusal.wire().2), caller, tool.as_deref(), exchange);
@@ -449,15 +444,7 @@ impl GatewayWorker {
                 responses::refusal(&refusal, retry_after, cors)
             }
             Outcome::Forwarded { response, accepted, tool, session } => {
-                let info = &accepted.info;
-                let caller = LogCaller {
-                    issuer: Some(&info.issuer),
-                    subject: info.subject.as_deref(),
-                    client_id: info.client_id.as_deref(),
-                    session: session.as_deref(),
-                    outcome: "forwarded",
-                    ..LogCaller::default()
-                };
+                let caller = LogCaller { outcome: "forwarded", ..LogCaller::accepted(&accepted.info, session.as_deref()) };
                 self.log(response.status(), None, caller, tool.as_deref(), exchange);
                 return Ok(response);
             }
@@ -513,6 +500,13 @@ struct LogCaller<'a> {
     session: Option<&'a str>,
     outcome: &'static str,
     detail: Option<&'static str>,
+}
+
+impl<'a> LogCaller<'a> {
+    /// A caller whose token was accepted, named by it, on `session`.
+    fn accepted(info: &'a AuthInfo, session: Option<&'a str>) -> Self {
+        Self { issuer: Some(&info.issuer), subject: info.subject.as_deref(), client_id: info.client_id.as_deref(), session, ..Self::default() }
+    }
 }
 
 /// True if the body asks for a list (tools, prompts, resources, templates).
