@@ -319,6 +319,13 @@ impl KeyRefresh {
         self.settings
     }
 
+    /// True if `issuer`'s keys are fresh at `now` (ms): a [`Need::Keys`] job
+    /// for it would finish at its first step, changing nothing, so a host
+    /// may skip making one.
+    pub fn fresh(&self, issuer: &str, now: u64) -> bool {
+        self.issuers.get(issuer).is_some_and(|s| s.fresh(now))
+    }
+
     /// A job for `issuer` (a configured issuer entry); `shared_cache` when the
     /// host has a cache shared with other isolates or processes.
     pub fn job(&self, issuer: &str, need: Need, shared_cache: bool) -> Job {
@@ -640,8 +647,11 @@ mod tests {
         let (outcome, seen) = run(&mut r, &mut v, Need::Keys, false, T0, &[Canned::Doc(200, &keys, Some("max-age=600"))]);
         assert_eq!((outcome, seen), (Ok(true), vec![fetch("https://auth.example.com/jwks")]));
         assert!(v.has_jwks(ISS));
-        // Fresh for 600 s: no I/O at all.
+        // Fresh for 600 s: no I/O at all, and a host may ask without a job.
+        assert!(r.fresh(ISS, T0 + 599_000));
         assert_eq!(run(&mut r, &mut v, Need::Keys, false, T0 + 599_000, &[]), (Ok(false), vec![]));
+        assert!(!r.fresh(ISS, T0 + 600_000));
+        assert!(!r.fresh("https://other.example.com", T0));
         // Stale: fetched again, same keys, so nothing changed.
         let (outcome, seen) = run(&mut r, &mut v, Need::Keys, false, T0 + 600_000, &[Canned::Doc(200, &keys, None)]);
         assert_eq!((outcome, seen.len()), (Ok(false), 1));

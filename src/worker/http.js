@@ -11,15 +11,45 @@ function setAll(headers, flat) {
 }
 
 /**
- * The request's method, URL and the header fields `names` (a "\n"-separated
- * list), as one "\n"-separated string with "\0" for an absent field: one
+ * The header fields `names` (a "\n"-separated list) of a request or a
+ * response, as one "\n"-separated string with "\0" for an absent field: one
  * call instead of one per field. A field value never holds NUL, CR or LF
- * (Fetch §2.2: header value), nor does a method or a serialized URL a line feed.
+ * (Fetch §2.2: header value).
  */
-export function requestHead(request, names) {
-  let head = `${request.method}\n${request.url}`;
-  for (const name of names.split('\n')) head += `\n${request.headers.get(name) ?? '\0'}`;
-  return head;
+export function fieldsOf(message, names) {
+  return names
+    .split('\n')
+    .map((name) => message.headers.get(name) ?? '\0')
+    .join('\n');
+}
+
+/** The request's method, URL and header fields `names`, as fieldsOf lists them; a method or a serialized URL holds no line feed. */
+function requestHead(request, names) {
+  return `${request.method}\n${request.url}\n${fieldsOf(request, names)}`;
+}
+
+/**
+ * The Worker's fetch handler, driving the gateway (`handle`, exported by the
+ * wasm module; `Sending` is its class for a forward in flight): the request
+ * head is read here once, as `fields` lists; the body only when the gateway
+ * asks for it by answering a number (read at most that many bytes, then ask
+ * again with them). The gateway answers with a Response, a Promise of its
+ * answer, or a `Sending`, which is handed the origin's response when it
+ * arrives. Every decision is the gateway's; this only reads and waits, and
+ * a step that did not wait costs no promise or closure of wasm-bindgen's.
+ */
+export async function serve(handle, fields, Sending, request, env, ctx) {
+  const started = Date.now();
+  const head = requestHead(request, fields);
+  let next = handle(head, request, env, ctx, started, undefined);
+  if (typeof next === 'number') next = handle(head, request, env, ctx, started, await readUpTo(request, next));
+  if (next instanceof Promise) next = await next;
+  return next instanceof Sending ? next.arrived(await next.response) : next;
+}
+
+/** A promise resolved after `ms` milliseconds, on this request's own timer. */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A response with the given status, headers (flat list) and body (a string or null). */
@@ -99,9 +129,10 @@ export function requestId() {
  * name is compared with `_` read as `-`, as CGI-style origins read it),
  * plus `add` (flat list). Redirects are returned, not followed. Resolves to
  * the origin's response (with `responseSet` or `responseAppend` not empty, a
- * copy with those headers set or appended, its body still a stream), or to the string
+ * copy with those headers set or appended, its body still a stream), to the string
  * "timeout" when no response arrived within `timeoutMs` (the fetch is then
- * aborted); rejects when the origin cannot be reached. The timer stops when
+ * aborted), or to an Error saying why the origin could not be reached (it
+ * never rejects). The timer stops when
  * the response starts, so a long event stream is never cut by it.
  */
 export function forward(request, target, body, drop, dropAlso, dropPrefixes, add, timeoutMs, responseSet, responseAppend) {
@@ -110,8 +141,8 @@ export function forward(request, target, body, drop, dropAlso, dropPrefixes, add
   // Headers iterator walks the live list and would skip one after a deletion).
   const headers = new Headers(request.headers);
   for (const name of [...headers.keys()]) {
-    const read = name.replaceAll('_', '-');
-    if (drop.has(read) || dropAlso.includes(read) || dropPrefixes.some((prefix) => read.startsWith(prefix))) headers.delete(name);
+    const read = name.includes('_') ? name.replaceAll('_', '-') : name;
+    if (drop.has(read) || dropAlso.includes(read) || startsWithAny(read, dropPrefixes)) headers.delete(name);
   }
   setAll(headers, add);
   const controller = new AbortController();
@@ -130,9 +161,15 @@ export function forward(request, target, body, drop, dropAlso, dropPrefixes, add
       clearTimeout(timer);
       // Aborted by the timer: no response within timeoutMs.
       if (controller.signal.aborted) return 'timeout';
-      throw e;
+      return e instanceof Error ? e : new Error(String(e));
     },
   );
+}
+
+/** True if `name` starts with one of `prefixes`. */
+function startsWithAny(name, prefixes) {
+  for (const prefix of prefixes) if (name.startsWith(prefix)) return true;
+  return false;
 }
 
 /**

@@ -22,8 +22,8 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn respond(status: u16, headers: Vec<String>, body: Option<String>) -> Result<Response, JsValue>;
 
-    #[wasm_bindgen(js_name = requestHead)]
-    fn request_head_js(request: &Request, names: &str) -> String;
+    #[wasm_bindgen(js_name = fieldsOf)]
+    fn fields_of_js(message: &JsValue, names: &str) -> String;
 
     #[wasm_bindgen(js_name = logAfterResponse)]
     fn log_after_response_js(ctx: &JsValue, line: &str);
@@ -43,8 +43,8 @@ extern "C" {
         response_append: Vec<String>,
     ) -> Result<Promise, JsValue>;
 
-    #[wasm_bindgen(js_name = readUpTo, catch)]
-    fn read_up_to_js(message: &JsValue, limit: f64) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = sleep)]
+    fn sleep_js(ms: f64) -> Promise;
 
     #[wasm_bindgen(js_name = fetchDocument, catch)]
     fn fetch_document_js(url: &str, timeout_ms: f64, limit: f64) -> Result<Promise, JsValue>;
@@ -170,35 +170,63 @@ pub(super) struct RequestHead {
     pub connection: Option<String>,
 }
 
-/// The header fields of [`RequestHead`], in its order.
-const HEAD_FIELDS: &str = "origin\nauthorization\ncontent-type\ncontent-encoding\nmcp-session-id\nconnection";
+/// The header fields of [`RequestHead`], in its order: what http.js's
+/// `serve` reads of every request, once.
+pub(super) const HEAD_FIELDS: &str = "origin\nauthorization\ncontent-type\ncontent-encoding\nmcp-session-id\nconnection";
 
 /// The method, URL and the header fields the gateway reads (combined as
-/// `Headers.get` combines repeated fields).
-pub(super) fn request_head(request: &Request) -> RequestHead {
-    let text = request_head_js(request, HEAD_FIELDS);
-    let mut parts = text.split('\n');
-    let mut next = || parts.next().unwrap_or("\0");
-    let (method, url) = (next().to_owned(), next().to_owned());
-    let mut field = || Some(next()).filter(|v| *v != "\0").map(str::to_owned);
+/// `Headers.get` combines repeated fields), from http.js's `requestHead`:
+/// "\n"-separated, with "\0" for an absent field.
+pub(super) fn request_head(text: &str) -> RequestHead {
+    let mut fields = Fields(text.split('\n'));
+    let (method, url) = (fields.text(), fields.text());
     RequestHead {
         method,
         url,
-        origin: field(),
-        authorization: field(),
-        content_type: field(),
-        content_encoding: field(),
-        session_id: field(),
-        connection: field(),
+        origin: fields.next(),
+        authorization: fields.next(),
+        content_type: fields.next(),
+        content_encoding: fields.next(),
+        session_id: fields.next(),
+        connection: fields.next(),
     }
 }
 
-/// At most the first `limit` bytes of a request's body, read as a counted
-/// stream (the rest is never read), whatever `Content-Length` claimed: a
-/// hostile body costs at most `limit` bytes of memory. Whoever asked decides
-/// what more than they allow means.
-pub(super) async fn read_up_to(request: &Request, limit: usize) -> worker::Result<ArrayBuffer> {
-    Ok(JsFuture::from(read_up_to_js(request, limit as f64)?).await?.unchecked_into::<ArrayBuffer>())
+/// What the gateway reads of the origin's response headers.
+pub(super) struct ResponseHead {
+    pub content_type: Option<String>,
+    pub session_id: Option<String>,
+}
+
+/// The header fields of [`ResponseHead`], in its order.
+const RESPONSE_FIELDS: &str = "content-type\nmcp-session-id";
+
+/// The origin's response header fields the gateway reads, fetched in one call.
+pub(super) fn response_head(response: &Response) -> ResponseHead {
+    let text = fields_of_js(response, RESPONSE_FIELDS);
+    let mut fields = Fields(text.split('\n'));
+    ResponseHead { content_type: fields.next(), session_id: fields.next() }
+}
+
+/// Header fields as http.js's `fieldsOf` lists them: "\n"-separated, "\0" for an absent one.
+struct Fields<'a>(std::str::Split<'a, char>);
+
+impl Fields<'_> {
+    fn next(&mut self) -> Option<String> {
+        self.0.next().filter(|v| *v != "\0").map(str::to_owned)
+    }
+
+    fn text(&mut self) -> String {
+        self.next().unwrap_or_default()
+    }
+}
+
+/// Waits `ms` milliseconds on a timer of the request being handled (workerd
+/// cancels a continuation resumed from another request's context). A
+/// promise, not workers-rs's `Delay`: that keeps the waker of its first poll,
+/// and the gateway's first poll has none (entry.rs).
+pub(super) async fn sleep(ms: u64) {
+    let _ = JsFuture::from(sleep_js(ms as f64)).await;
 }
 
 /// GETs `url` within `timeout_ms` for the headers and the body, reading at
@@ -285,9 +313,10 @@ pub(super) struct Outgoing<'a> {
     pub response_append: HeaderList,
 }
 
-/// Sends `incoming` on to the origin as `out` says.
-pub(super) async fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Result<Forwarded> {
-    let promise = forward(
+/// Sends `incoming` on to the origin as `out` says: a promise of what
+/// [`received`] reads.
+pub(super) fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Result<Promise> {
+    Ok(forward(
         incoming,
         out.target,
         out.body,
@@ -298,12 +327,16 @@ pub(super) async fn send(incoming: &Request, out: Outgoing<'_>) -> worker::Resul
         out.timeout_ms as f64,
         out.response_set.0,
         out.response_append.0,
-    )?;
-    Ok(match JsFuture::from(promise).await {
-        Ok(value) => match value.dyn_into::<Response>() {
-            Ok(response) => Forwarded::Response(response),
-            Err(_) => Forwarded::TimedOut,
-        },
+    )?)
+}
+
+/// What the promise from [`send`] resolved to.
+pub(super) fn received(value: JsValue) -> Forwarded {
+    if value.is_string() {
+        return Forwarded::TimedOut;
+    }
+    match value.dyn_into::<Response>() {
+        Ok(response) => Forwarded::Response(response),
         Err(e) => Forwarded::Unreachable(e.dyn_ref::<JsError>().map(|e| String::from(e.message())).unwrap_or_else(|| "fetch failed".into())),
-    })
+    }
 }

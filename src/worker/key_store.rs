@@ -6,9 +6,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
-
-use worker::{Date, Delay, Env};
+use worker::{Date, Env};
 
 use super::http;
 use super::GatewayValidator as Validator;
@@ -34,6 +32,9 @@ impl KeyStore {
 
     /// Runs one refresh job for `issuer`: `Ok(changed)`, or the 503's `Retry-After`.
     pub(crate) async fn run(&self, env: &Env, issuer: &str, need: Need) -> Result<bool, Unavailable> {
+        if need == Need::Keys && self.refresh.borrow().fresh(issuer, Date::now().as_millis()) {
+            return Ok(false);
+        }
         let has_kv = *self.has_kv.get_or_init(|| env.kv(KV_BINDING).is_ok());
         let kv = || env.kv(KV_BINDING).ok();
         let mut job = self.refresh.borrow().job(issuer, need, has_kv);
@@ -70,8 +71,7 @@ impl KeyStore {
                     })
                 }
                 Action::Wait { ms } => {
-                    // On this request's own timer: workerd cancels a continuation resumed from another request's context.
-                    Delay::from(Duration::from_millis(ms)).await;
+                    http::sleep(ms).await;
                     Input::Waited
                 }
             };

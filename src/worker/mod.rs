@@ -2,10 +2,12 @@
 //! answers the RFC 9728 metadata, caches key sets in Workers KV, and forwards
 //! authorized requests to the origin MCP server.
 //!
-//! The entry checks the transport, picks a [`Route`], calls the core, and
-//! turns every [`Outcome`] into a response and a log line in one place
-//! ([`GatewayWorker::respond`]); internal errors never reach the client as details.
+//! The entry (entry.rs, driven by http.js's `serve`) checks the transport,
+//! picks a [`Route`], calls the core, and turns every [`Outcome`] into a
+//! response and a log line in one place ([`GatewayWorker::respond`]);
+//! internal errors never reach the client as details.
 
+mod entry;
 mod http;
 mod key_store;
 mod proxy;
@@ -18,9 +20,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use worker::js_sys::{self, Uint8Array};
+use worker::js_sys::{self, ArrayBuffer, Promise, Uint8Array};
 use worker::web_sys::{Request, Response};
-use worker::{console_error, event, Context, Env, Result};
+use worker::{console_error, Context, Env, Result};
 
 use crate::content;
 use crate::crypto::host::webcrypto::WebCrypto;
@@ -32,6 +34,7 @@ use crate::list_filter::ListFilter;
 use crate::mcp::Operation;
 use crate::responses::{self, Answer};
 use crate::token_cache::Accepted;
+use crate::validator::SharedDecision;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 
 /// The Worker's validator: WebCrypto answers every signature check, so no
@@ -61,7 +64,7 @@ pub(crate) struct GatewayWorker {
 }
 
 thread_local! {
-    static GATEWAY: RefCell<Option<Rc<std::result::Result<GatewayWorker, ConfigError>>>> = const { RefCell::new(None) };
+    static GATEWAY: RefCell<Option<std::result::Result<Rc<GatewayWorker>, ConfigError>>> = const { RefCell::new(None) };
 }
 
 /// Reads `MCP_AUTH` (a TOML table, which wrangler passes as an object, or the
@@ -117,14 +120,15 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
     })
 }
 
-fn gateway(env: &Env) -> Rc<std::result::Result<GatewayWorker, ConfigError>> {
+/// The gateway of this isolate, loaded on its first request.
+fn gateway(env: &Env) -> std::result::Result<Rc<GatewayWorker>, ConfigError> {
     GATEWAY.with(|g| {
         let mut slot = g.borrow_mut();
         if let Some(existing) = slot.as_ref() {
             return existing.clone();
         }
-        let loaded = Rc::new(load(env));
-        if let Err(e) = loaded.as_ref() {
+        let loaded = load(env).map(Rc::new);
+        if let Err(e) = &loaded {
             console_error!("{}", json!({ "event": "config_error", "field": e.field, "message": e.to_string() }));
         }
         *slot = Some(loaded.clone());
@@ -137,30 +141,35 @@ fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// The entry takes and returns the platform's own Request and Response
-/// (workers-rs passes them through unconverted). Every request ends in one
-/// [`Outcome`], which [`respond`] turns into the response and the log line:
-/// no error of the Worker's own reaches the client as anything but a JSON
-/// 500 with CORS headers.
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    let exchange = Exchange { ctx: &ctx, started: now_ms() };
-    let gw = gateway(&env);
-    match gw.as_ref() {
-        Ok(gw) => {
-            let outcome = gw.handle(req, &env).await.unwrap_or_else(|e| Outcome::Internal { reason: e.to_string(), cors: Vec::new() });
-            gw.respond(outcome, &exchange)
-        }
-        // Never an open gate: a bad configuration refuses everything, naming the field.
-        Err(e) => http::answer(responses::config_error(&e.field, &e.to_string())),
-    }
-}
-
 /// The request being answered: its context, for work after the response,
 /// and when it arrived, for the log line's duration.
-struct Exchange<'a> {
-    ctx: &'a Context,
+struct Exchange {
+    ctx: Context,
     started: u64,
+}
+
+/// How far [`GatewayWorker::handle`] got.
+enum Step {
+    /// The request ended here.
+    Done(Outcome),
+    /// The body is needed: read at most this many bytes of it, then handle the request again with them.
+    ReadBody(usize),
+    /// Authorized and on its way to the origin.
+    Sent(Box<Forward>),
+}
+
+/// A request sent on to the origin, and what its answer still needs.
+struct Forward {
+    /// http.js's `forward`: resolves to the origin's response, "timeout" or an Error.
+    response: Promise,
+    accepted: Arc<Accepted>,
+    tool: Option<String>,
+    method: String,
+    /// The session the request named.
+    session: Option<String>,
+    filter: Option<ListFilter>,
+    cors: Cors,
+    now: u64,
 }
 
 /// What a request is, once its `Host` and `Origin` passed.
@@ -241,9 +250,12 @@ impl GatewayWorker {
         }
     }
 
-    async fn handle(&self, req: Request, env: &Env) -> Result<Outcome> {
+    /// Decides the request read as `head`, as far as it can go before the
+    /// origin answers. `body` is what was read of a POST body, once a
+    /// [`Step::ReadBody`] asked for it (everything before is decided again,
+    /// from the same head, the same way).
+    async fn handle(&self, head: &http::RequestHead, req: &Request, env: &Env, body: Option<ArrayBuffer>) -> Result<Step> {
         // The runtime hands over an absolute URL it serialized itself.
-        let head = http::request_head(&req);
         let (url, method, origin) = (&head.url, &head.method, &head.origin);
         let (path, search) = gateway::path_and_search(url).ok_or_else(|| worker::Error::RustError("request URL is not absolute".into()))?;
 
@@ -252,41 +264,56 @@ impl GatewayWorker {
         // allowed when a list is configured.
         let authority = gateway::authority(url).unwrap_or("");
         if let Err(refusal) = gateway::check_transport(&self.settings, &self.resource_authority, authority, origin.as_deref()) {
-            return Ok(Outcome::Transport(refusal));
+            return Ok(Step::Done(Outcome::Transport(refusal)));
         }
         let cors = responses::cors(&self.settings.allowed_origins, origin.as_deref());
         let route = self.route(method, path);
-        match route {
-            Route::Preflight => return Ok(Outcome::Answer(responses::preflight(cors))),
-            Route::Metadata => return Ok(Outcome::Answer(responses::metadata(self.validator.borrow().policy(), method, cors))),
-            Route::NotFound => return Ok(Outcome::Answer(responses::not_found(cors))),
-            Route::Protected => {}
-        }
+        let answer = match route {
+            Route::Preflight => responses::preflight(cors),
+            Route::Metadata => responses::metadata(self.validator.borrow().policy(), method, cors),
+            Route::NotFound => responses::not_found(cors),
+            Route::Protected => return self.protected(head, req, env, body, (path, search), cors).await,
+        };
+        Ok(Step::Done(Outcome::Answer(answer)))
+    }
+
+    /// A request to the resource: the token, then the origin.
+    async fn protected(
+        &self,
+        head: &http::RequestHead,
+        req: &Request,
+        env: &Env,
+        body: Option<ArrayBuffer>,
+        (path, search): (&str, &str),
+        cors: Cors,
+    ) -> Result<Step> {
+        let method = &head.method;
 
         // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
         let authorization = &head.authorization;
         let no_credentials = self.validator.borrow().refuse_credentials(authorization.as_deref());
         if let Some(refusal) = no_credentials {
-            return Ok(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors });
+            return Ok(Step::Done(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors }));
         }
 
         // A POST body has one meaning or is refused unread (content.rs); it
         // is read counted, refused as soon as it passes maxBodyBytes, then
         // inspected and forwarded byte for byte as `application/json`.
-        let mut body = None;
+        let mut inspected = None;
         let operations = if method == "POST" {
             match content::check_json_body(head.content_type.as_deref(), head.content_encoding.as_deref()) {
                 Err(e) => Err(e),
                 Ok(()) => {
                     let max_body = self.validator.borrow().policy().max_body_bytes;
-                    let buffer = http::read_up_to(&req, max_body + 1).await?;
+                    // Read by the host (http.js readUpTo: counted, the rest never read).
+                    let Some(buffer) = body else { return Ok(Step::ReadBody(max_body + 1)) };
                     if buffer.byte_length() as usize > max_body {
                         let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
-                        return Ok(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors });
+                        return Ok(Step::Done(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors }));
                     }
                     let bytes = Uint8Array::new(&buffer).to_vec();
                     let operations = self.validator.borrow().inspect(Some(&bytes));
-                    body = Some((buffer, bytes));
+                    inspected = Some((buffer, bytes));
                     operations
                 }
             }
@@ -302,9 +329,9 @@ impl GatewayWorker {
                 let now = now_ms() / 1000;
                 if let Err((refusal, stranger)) = self.request_checks(env, &operations, session.as_deref(), info, now).await? {
                     let session = session.as_deref().map(sessions::log_name);
-                    return Ok(Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors });
+                    return Ok(Step::Done(Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors }));
                 }
-                let filter = match (&body, self.settings.filter_lists && lists_requested(&operations)) {
+                let filter = match (&inspected, self.settings.filter_lists && lists_requested(&operations)) {
                     (Some((_, bytes)), true) => {
                         let v = self.validator.borrow();
                         ListFilter::new(v.policy(), v.held_scopes(info), bytes)
@@ -312,30 +339,56 @@ impl GatewayWorker {
                     _ => None,
                 };
                 let target = proxy::target(self, path, search);
-                let response = proxy::forward(self, &req, &head, &target, body, info, cors).await?;
-                let (response, started) = self.after_forward(env, method, session.as_deref(), filter, info, response, now).await?;
-                let session = started.or_else(|| session.as_deref().map(sessions::log_name));
-                Outcome::Forwarded { response, accepted, tool, session }
+                let response = proxy::send(self, req, head, &target, inspected, info, &cors)?;
+                Step::Sent(Box::new(Forward { response, accepted, tool, method: method.clone(), session: session.clone(), filter, cors, now }))
             }
-            Err((refusal, retry_after)) => Outcome::Refused { refusal, retry_after, issuer, tool, cors },
+            Err((refusal, retry_after)) => Step::Done(Outcome::Refused { refusal, retry_after, issuer, tool, cors }),
         })
     }
 
-    /// Validates, fetching the claimed issuer's keys first and once more for an unknown `kid`.
+    /// The origin's answer to a [`Forward`] (what its promise resolved to), on its way back.
+    async fn arrive(&self, env: &Env, sent: Box<Forward>, value: wasm_bindgen::JsValue) -> Result<Outcome> {
+        let Forward { accepted, tool, method, session, filter, cors, now, .. } = *sent;
+        let response = proxy::received(value, cors)?;
+        let (response, started) = self.after_forward(env, &method, session.as_deref(), filter, &accepted.info, response, now).await?;
+        let session = started.or_else(|| session.as_deref().map(sessions::log_name));
+        Ok(Outcome::Forwarded { response, accepted, tool, session })
+    }
+
+    /// Validates, with the claimed issuer's keys refreshed first when they
+    /// are due, and once more for an unknown `kid`. The token is parsed once:
+    /// its issuer comes from the verified-token cache or the pending
+    /// signature check, and only a token refused before that (no keys loaded
+    /// yet, an unknown key) is read again for it.
     async fn decide(
         &self,
         env: &Env,
         authorization: Option<&str>,
         operations: &std::result::Result<Vec<Operation>, AuthError>,
     ) -> (std::result::Result<Arc<Accepted>, (Refusal, Option<u64>)>, Option<String>) {
-        let issuer = self.validator.borrow().issuer_for(authorization).map(str::to_owned);
+        let now = now_ms() / 1000;
+        let begin = || self.validator.borrow().begin_shared(authorization, operations, now);
+        let mut begun = begin();
+        let issuer = match &begun {
+            SharedDecision::Done(Ok(accepted)) => Some(accepted.issuer.clone()),
+            SharedDecision::Pending(pending) => Some(pending.issuer().to_owned()),
+            SharedDecision::Done(Err(_)) => self.validator.borrow().issuer_for(authorization).map(str::to_owned),
+        };
         if let Some(iss) = &issuer {
+            let loads = self.validator.borrow().key_set_loads();
             if let Err(unavailable) = self.keys.run(env, iss, Need::Keys).await {
                 return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(unavailable.retry_after))), issuer);
             }
+            // A key set was loaded meanwhile: decided again against it (a
+            // pending check names keys of the load it was prepared with).
+            if self.validator.borrow().key_set_loads() != loads {
+                begun = begin();
+            }
         }
-        let now = now_ms() / 1000;
-        let mut result = self.crypto.decide(&self.validator, authorization, operations, now).await;
+        let mut result = match begun {
+            SharedDecision::Done(result) => result,
+            SharedDecision::Pending(pending) => self.crypto.complete(&self.validator, pending, now).await,
+        };
         if let (Err(r), Some(iss)) = (&result, &issuer) {
             if r.error == AuthError::NoMatchingKey && self.keys.run(env, iss, Need::UnknownKey).await == Ok(true) {
                 result = self.crypto.decide(&self.validator, authorization, operations, now).await;
@@ -382,10 +435,10 @@ impl GatewayWorker {
         response: Response,
         now: u64,
     ) -> Result<(Response, Option<String>)> {
-        let headers = response.headers();
+        let head = http::response_head(&response);
         let mut started = None;
         if self.settings.bind_sessions && (200..300).contains(&response.status()) {
-            if let Some(new) = headers.get("Mcp-Session-Id")? {
+            if let Some(new) = head.session_id {
                 if session != Some(new.as_str()) {
                     self.sessions.bind(env, &new, info, now).await;
                     started = Some(sessions::log_name(&new));
@@ -395,7 +448,7 @@ impl GatewayWorker {
                 self.sessions.forget(env, id).await;
             }
         }
-        let media_type = headers.get("Content-Type")?.map(|t| content::essence(&t)).unwrap_or_default();
+        let media_type = head.content_type.map(|t| content::essence(&t)).unwrap_or_default();
         if media_type == "text/event-stream" {
             let leeway = self.validator.borrow().policy().leeway_seconds;
             let deadline = self.settings.end_streams_at_expiry.then(|| info.expires_at.saturating_add(leeway).saturating_mul(1000));
@@ -411,7 +464,7 @@ impl GatewayWorker {
     }
 
     /// The response for an outcome, and its log line (per `decisionLog`).
-    fn respond(&self, outcome: Outcome, exchange: &Exchange<'_>) -> Result<Response> {
+    fn respond(&self, outcome: Outcome, exchange: &Exchange) -> Result<Response> {
         let answer = match outcome {
             Outcome::Answer(answer) => return http::answer(answer),
             Outcome::Transport(refusal) => {
@@ -459,7 +512,7 @@ impl GatewayWorker {
     }
 
     /// One structured line per decision (per `decisionLog`); never the token.
-    fn log(&self, status: u16, code: Option<&str>, caller: LogCaller<'_>, tool: Option<&str>, exchange: &Exchange<'_>) {
+    fn log(&self, status: u16, code: Option<&str>, caller: LogCaller<'_>, tool: Option<&str>, exchange: &Exchange) {
         if !self.settings.decision_log.logs(status) {
             return;
         }
@@ -484,7 +537,7 @@ impl GatewayWorker {
             duration_ms: now_ms().saturating_sub(exchange.started),
         };
         if let Ok(text) = serde_json::to_string(&line) {
-            http::log_after_response(exchange.ctx, &text);
+            http::log_after_response(&exchange.ctx, &text);
         }
     }
 }

@@ -9,7 +9,8 @@
 //! configured, over the request as the origin receives it (v2).
 
 use serde_json::json;
-use worker::js_sys::{Array, ArrayBuffer, Date, Set};
+use wasm_bindgen::JsValue;
+use worker::js_sys::{Array, ArrayBuffer, Date, Promise, Set};
 use worker::web_sys::{Request, Response};
 
 use super::http::{self, Forwarded, HeaderList, Outgoing, RequestHead};
@@ -59,18 +60,19 @@ pub(super) fn target(gw: &GatewayWorker, path: &str, search: &str) -> String {
 }
 
 /// Sends the request (`req`, read as `head`) on to `target` (from
-/// [`target`]) with `body` (the buffer read and its bytes, for a POST).
-/// `cors` goes on the origin's response when the request came from a browser
-/// (it carried an Origin), and always on the gateway's own 502 and 504.
-pub(super) async fn forward(
+/// [`target`]) with `body` (the buffer read and its bytes, for a POST): a
+/// promise of the origin's answer, for [`received`]. `cors` goes on the
+/// origin's response when the request came from a browser (it carried an
+/// Origin).
+pub(super) fn send(
     gw: &GatewayWorker,
     req: &Request,
     head: &RequestHead,
     target: &str,
     body: Option<(ArrayBuffer, Vec<u8>)>,
     info: &AuthInfo,
-    cors: Cors,
-) -> worker::Result<Response> {
+    cors: &Cors,
+) -> worker::Result<Promise> {
     let from_browser = head.origin.is_some();
     let identity = identity_headers(info);
     let mut add = HeaderList::default();
@@ -117,7 +119,7 @@ pub(super) async fn forward(
     // The origin's own CORS answer is kept where it lists things (its exposed
     // headers, e.g. Last-Event-ID for resumption); the gateway's policy on
     // who may read the response replaces its Allow-Origin.
-    let (response_set, response_append) = if from_browser { HeaderList::split_list_fields(&cors) } else { Default::default() };
+    let (response_set, response_append) = if from_browser { HeaderList::split_list_fields(cors) } else { Default::default() };
     let out = Outgoing {
         target,
         body: buffer,
@@ -135,7 +137,13 @@ pub(super) async fn forward(
         response_set,
         response_append,
     };
-    match http::send(req, out).await? {
+    http::send(req, out)
+}
+
+/// The response for what the promise from [`send`] resolved to: the
+/// origin's, or the gateway's 502 or 504 (with `cors`).
+pub(super) fn received(value: JsValue, cors: Cors) -> worker::Result<Response> {
+    match http::received(value) {
         Forwarded::Response(response) => Ok(response),
         Forwarded::Unreachable(reason) => {
             worker::console_warn!("{}", json!({ "event": "upstream_error", "reason": reason }));

@@ -26,6 +26,7 @@ before(async () => {
     const path = `/${rest.join('/')}`;
     hits.set(`${scenario}${path}`, (hits.get(`${scenario}${path}`) ?? 0) + 1);
     const answer = behaviour.get(scenario)?.(path, req) ?? { status: 404 };
+    if (answer.delayMs) await sleep(answer.delayMs);
     res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'max-age=1', ...answer.headers });
     if (answer.delayBodyMs) {
       // Headers at once, the body after the timeout.
@@ -143,3 +144,21 @@ for (const [scenario, { steps, discover }] of Object.entries(scenarios)) {
     assert.deepEqual(outcomes, { createAuth: want, worker: want }, JSON.stringify(outcomes));
   });
 }
+
+test('key refresh, both hosts: requests that arrive during the first fetch wait for it: one fetch, all accepted', async () => {
+  for (const [name, makeHost] of Object.entries(hosts)) {
+    const id = `concurrent-${name}`;
+    const issuer = `${keys.url}/${id}`;
+    behaviour.set(id, (path) => (path === '/jwks' ? { status: 200, body: jwks('p256'), delayMs: 250 } : { status: 404 }));
+    const host = await makeHost({ resource: RESOURCE, issuers: [{ issuer, jwksUri: `${issuer}/jwks` }], requiredScopes: ['mcp:access'], ...TIMING });
+    try {
+      const t = await token(issuer);
+      // The Worker's waiting requests sleep on their own timers and poll again (single flight).
+      const answers = await Promise.all(Array.from({ length: 8 }, () => host.request(t)));
+      assert.deepEqual(answers, Array(8).fill(200), name);
+      assert.equal(hits.get(`${id}/jwks`), 1, `${name}: one key-set fetch`);
+    } finally {
+      await host.close();
+    }
+  }
+});
