@@ -42,9 +42,12 @@ export async function serve(handle, fields, Sending, request, env, ctx) {
   const started = Date.now();
   const head = requestHead(request, fields);
   let next = handle(head, request, env, ctx, started, undefined);
-  if (typeof next === 'number') next = handle(head, request, env, ctx, started, await readUpTo(request, next));
-  if (next instanceof Promise) next = await next;
-  return next instanceof Sending ? next.arrived(await next.response) : next;
+  for (;;) {
+    if (next instanceof Promise) next = await next;
+    else if (typeof next === 'number') next = handle(head, request, env, ctx, started, await readUpTo(request, next));
+    else if (next instanceof Sending) next = next.arrived(await next.response);
+    else return next;
+  }
 }
 
 /** A promise resolved after `ms` milliseconds, on this request's own timer. */
