@@ -65,7 +65,7 @@ export function respond(status, flat, body) {
  * ArrayBuffer, read chunk by chunk: once `limit` bytes are in, the rest of
  * the stream is cancelled, never read.
  */
-export async function readUpTo(message, limit) {
+async function readUpTo(message, limit) {
   if (!message.body) return new ArrayBuffer(0);
   // A request that declares a Content-Length within the limit, and no
   // Transfer-Encoding, is read by the runtime in one call, not a read() per
