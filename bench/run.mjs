@@ -49,7 +49,8 @@ function npmWasm() {
 const fmt = (n) => (n === null || n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const mark = (ok) => (ok ? 'met' : 'missed');
+// null: the run could not decide (noise larger than the figure itself).
+const mark = (ok) => (ok === null ? 'not measured' : ok ? 'met' : 'missed');
 const version = (pkg) => JSON.parse(readFileSync(join(here, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 
 const log = (s) => console.error(s);
@@ -129,7 +130,10 @@ for (const l of WORKLOADS) {
   if (l.id === 'cached') {
     targets.push(['bare workerd, cached tokens: ≤ 40 µs workerd CPU added over the pass-through', rust.cpuUs - pass.cpuUs <= 40, `${us(rust.cpuUs - pass.cpuUs)} µs`]);
     targets.push(['bare workerd, cached tokens: ≥ 1.4× the jose Worker\'s throughput', rust.rps / jose.rps >= 1.4, ratio(rust.rps, jose.rps)]);
-    targets.push(['bare workerd, cached tokens: one-connection p99 added ≤ 0.3 ms', rust.single.p99 - pass.single.p99 <= 0.3, `${us((rust.single.p99 - pass.single.p99) * 1000)} µs`]);
+    // A pass-through slower at p99 than the gateway means this run's tail was noise, not a measurement.
+    const p99Added = rust.single.p99 - pass.single.p99;
+    const p99Figure = `${us(p99Added * 1000)} µs${p99Added < 0 ? ' (the pass-through\'s p99 was the higher: noise)' : ''}`;
+    targets.push(['bare workerd, cached tokens: one-connection p99 added ≤ 0.3 ms', p99Added < 0 ? null : p99Added <= 0.3, p99Figure]);
   } else {
     targets.push(['bare workerd, every token new: ≥ 1.0× the jose Worker\'s throughput', rust.rps / jose.rps >= 1, ratio(rust.rps, jose.rps)]);
   }

@@ -356,13 +356,22 @@ fn names(list: Option<Vec<String>>, default: &[&str], field: &str) -> Result<Vec
     Ok(list)
 }
 
+/// True if a tool or prompt name means the same to every reader: not empty,
+/// no surrounding whitespace and no control characters anywhere. Names are
+/// then compared byte for byte; a server that trims, or a log that shows
+/// `get_pet_profile` for `get_pet_profile\u{0}`, cannot disagree with the
+/// policy about which name was meant.
+pub fn is_exact_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with(char::is_whitespace) && !name.ends_with(char::is_whitespace) && !name.chars().any(char::is_control)
+}
+
 /// A `tools`, `prompts` or `methods` map: names compared byte for byte, so
 /// a name that readers could see differently (surrounding whitespace,
 /// control characters) is refused rather than left to match nothing.
 fn operation_map(map: BTreeMap<String, Vec<String>>, field: &str) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
     map.into_iter()
         .map(|(name, list)| {
-            if !crate::mcp::is_exact_name(&name) {
+            if !is_exact_name(&name) {
                 return Err(ConfigError::new(format!("{field}.{name:?}"), "names must be non-empty, without surrounding whitespace or control characters"));
             }
             let s = scopes(&list, &format!("{field}.{name}"))?;

@@ -91,14 +91,8 @@ fn operation(message: &Value) -> Result<Operation, AuthError> {
     }
 }
 
-/// True if a tool or prompt name means the same to every reader: not empty,
-/// no surrounding whitespace and no control characters anywhere. Names are
-/// then compared byte for byte; a server that trims, or a log that shows
-/// `get_pet_profile` for `get_pet_profile\u{0}`, cannot disagree with the
-/// policy about which name was meant.
-pub fn is_exact_name(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with(char::is_whitespace) && !name.ends_with(char::is_whitespace) && !name.chars().any(char::is_control)
-}
+/// The rule a config's operation names follow, applied to names in requests.
+pub use crate::config::is_exact_name;
 
 /// Every scope the request needs: `requiredScopes`, then each operation's
 /// (a batch needs the union). Unlisted operations are refused under `deny`.
