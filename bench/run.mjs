@@ -25,7 +25,7 @@ const { values: args } = parseArgs({ options: { quick: { type: 'boolean', defaul
 const out = args.out ?? (args.quick ? join(repo, 'target/bench/BENCHMARKS.md') : join(repo, 'BENCHMARKS.md'));
 const sizes = args.quick
   ? { verify: { perRound: 100, rounds: 1, warmup: 100, warm: 500 }, bare: { seconds: 2, warmupSeconds: 1, singleSeconds: 1, connections: 8, rounds: 1 }, gateway: { seconds: 2, warmupSeconds: 1, singleSeconds: 1, connections: 8, rounds: 1 }, coldRuns: 1 }
-  : { verify: { perRound: 1500, rounds: 3, warmup: 2000, warm: 20000 }, bare: { seconds: 8, warmupSeconds: 2, singleSeconds: 5, connections: 32, rounds: 3 }, gateway: { seconds: 8, warmupSeconds: 2, singleSeconds: 5, connections: 32, rounds: 2 }, coldRuns: 5 };
+  : { verify: { perRound: 1500, rounds: 7, warmup: 2000, warm: 20000 }, bare: { seconds: 8, warmupSeconds: 2, singleSeconds: 5, connections: 32, rounds: 3 }, gateway: { seconds: 8, warmupSeconds: 2, singleSeconds: 5, connections: 32, rounds: 2 }, coldRuns: 5 };
 
 
 /** The Worker bundle as `wrangler deploy --dry-run` would upload it: files, raw and gzipped bytes. */
