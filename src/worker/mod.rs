@@ -366,9 +366,9 @@ impl GatewayWorker {
         authorization: Option<&str>,
         operations: &std::result::Result<Vec<Operation>, AuthError>,
     ) -> (std::result::Result<Arc<Accepted>, (Refusal, Option<u64>)>, Option<String>) {
-        let now = now_ms() / 1000;
-        let begin = || self.validator.borrow().begin_shared(authorization, operations, now);
-        let mut begun = begin();
+        let mut now = now_ms() / 1000;
+        let begin = |now| self.validator.borrow().begin_shared(authorization, operations, now);
+        let mut begun = begin(now);
         let issuer = match &begun {
             SharedDecision::Done(Ok(accepted)) => Some(accepted.issuer.clone()),
             SharedDecision::Pending(pending) => Some(pending.issuer().to_owned()),
@@ -379,10 +379,14 @@ impl GatewayWorker {
             if let Err(unavailable) = self.keys.run(env, iss, Need::Keys).await {
                 return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(unavailable.retry_after))), issuer);
             }
-            // A key set was loaded meanwhile: decided again against it (a
-            // pending check names keys of the load it was prepared with).
-            if self.validator.borrow().key_set_loads() != loads {
-                begun = begin();
+            // A key set was loaded meanwhile, or the clock moved on while the
+            // keys were fetched or waited for: decided again, against that set
+            // and as of now (a pending check names keys of the load it was
+            // prepared with; `exp` is checked at the time of the decision).
+            let later = now_ms() / 1000;
+            if self.validator.borrow().key_set_loads() != loads || later != now {
+                now = later;
+                begun = begin(now);
             }
         }
         let mut result = match begun {

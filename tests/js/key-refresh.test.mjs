@@ -162,3 +162,20 @@ test('key refresh, both hosts: requests that arrive during the first fetch wait 
     }
   }
 });
+
+test('key refresh, both hosts: a token is decided as of when its keys are ready: one that expires during the key fetch is refused', async () => {
+  for (const [name, makeHost] of Object.entries(hosts)) {
+    const id = `expires-meanwhile-${name}`;
+    const issuer = `${keys.url}/${id}`;
+    behaviour.set(id, (path) => (path === '/jwks' ? { status: 200, body: jwks('p256'), delayMs: 3000 } : { status: 404 }));
+    const host = await makeHost({ resource: RESOURCE, issuers: [{ issuer, jwksUri: `${issuer}/jwks` }], requiredScopes: ['mcp:access'], leewaySeconds: 0, ...TIMING, jwksTimeoutMs: 5000 });
+    try {
+      // Valid when the request arrives, expired (no leeway) once the 3 s key fetch is done.
+      const t = await signEs256({ iss: issuer, aud: RESOURCE, exp: Math.floor(Date.now() / 1000) + 2, sub: 'u', scope: 'mcp:access' }, { key: 'p256', kid: 'p256' });
+      assert.equal(await host.request(t), '401', name);
+      assert.equal(hits.get(`${id}/jwks`), 1, `${name}: one key-set fetch`);
+    } finally {
+      await host.close();
+    }
+  }
+});
