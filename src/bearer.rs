@@ -33,12 +33,24 @@ pub fn extract(input: Option<&str>) -> Result<&str, AuthError> {
     if value.is_empty() {
         return Err(AuthError::NoCredentials);
     }
-    let (scheme, rest) = match value.find([' ', '\t']) {
-        Some(i) => (&value[..i], value[i..].trim_start_matches([' ', '\t'])),
-        None if value.eq_ignore_ascii_case("bearer") => return Err(AuthError::MalformedAuthorization),
-        // No whitespace: a bare token.
+    // A value is almost always one long token, bare or after `Bearer `: one
+    // pass through the b64token table finds where it stops being one.
+    let Some(outside) = value.bytes().position(|b| !B64TOKEN[b as usize]) else {
+        // Token bytes throughout: a bare token, unless it is the scheme alone.
+        return if value.eq_ignore_ascii_case("bearer") { Err(AuthError::MalformedAuthorization) } else { Ok(value) };
+    };
+    // A space, if the value has one, is never before that byte (which, after
+    // ASCII only, is where a character starts).
+    let (scheme, rest) = match value[outside..].find([' ', '\t']) {
+        Some(i) => (&value[..outside + i], value[outside + i..].trim_start_matches([' ', '\t'])),
+        // No whitespace: a bare token (which the check below refuses).
         None => ("bearer", value),
     };
+    bearer_token(scheme, rest)
+}
+
+/// The token after `scheme`, if the scheme is `Bearer` and `rest` a b64token.
+fn bearer_token<'a>(scheme: &str, rest: &'a str) -> Result<&'a str, AuthError> {
     if !scheme.eq_ignore_ascii_case("bearer") {
         return if is_auth_scheme(scheme) { Err(AuthError::NoCredentials) } else { Err(AuthError::MalformedAuthorization) };
     }
@@ -81,6 +93,36 @@ mod tests {
             let start = token.as_ptr() as usize - v.as_ptr() as usize;
             assert_eq!(token_span(v, token), (start, start + token.len()), "{v:?}");
             assert!(v.is_ascii());
+        }
+    }
+
+    /// `extract` as the grammar reads, one rule after the other.
+    fn extract_by_the_rules(input: Option<&str>) -> Result<&str, AuthError> {
+        let value = input.unwrap_or("").trim_matches([' ', '\t']);
+        if value.is_empty() {
+            return Err(AuthError::NoCredentials);
+        }
+        let (scheme, rest) = match value.find([' ', '\t']) {
+            Some(i) => (&value[..i], value[i..].trim_start_matches([' ', '\t'])),
+            None if value.eq_ignore_ascii_case("bearer") => return Err(AuthError::MalformedAuthorization),
+            None => ("bearer", value),
+        };
+        bearer_token(scheme, rest)
+    }
+
+    #[test]
+    fn one_pass_decides_as_the_rules_do() {
+        // Every value of up to five pieces from token bytes, the scheme,
+        // padding, spaces, tabs and bytes outside both.
+        let pieces = ["a", "Z", "-", "=", " ", "\t", "$", ",", "ä", "Bearer", "bearer", "Basic"];
+        let mut values = vec![String::new()];
+        for _ in 0..5 {
+            values = values.iter().flat_map(|v| pieces.iter().map(move |p| format!("{v}{p}"))).chain(values.iter().cloned()).collect();
+            values.sort();
+            values.dedup();
+        }
+        for v in &values {
+            assert_eq!(extract(Some(v)), extract_by_the_rules(Some(v)), "{v:?}");
         }
     }
 

@@ -7,8 +7,9 @@
 //! refusals are never stored, so nothing refused can come back as accepted.
 //! Bounded in entries and in bytes; the oldest entries go first.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::borrow::Borrow;
+use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 use crate::AuthInfo;
@@ -30,22 +31,48 @@ pub const MAX_ENTRIES: usize = 4096;
 /// Most bytes (token and claims, estimated) remembered.
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 
-struct Entry {
-    accepted: Arc<Accepted>,
-    size: usize,
+/// A remembered entry, keyed by its own token: the token is stored once.
+struct Key(Arc<Accepted>);
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0.info.token
+    }
 }
 
-/// A multiply-rotate hash over eight bytes at a time. The map's keys are
-/// tokens whose signatures verified, which nobody can choose freely, so a
-/// hash that resists chosen collisions (SipHash, the default) buys nothing
-/// here, and hashing a whole token twice per new token with it was a
-/// measurable share of a verification.
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.info.token.as_str().hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.info.token == other.0.info.token
+    }
+}
+
+impl Eq for Key {}
+
+/// The bytes of a key that are hashed: its last ones.
+const TAIL: usize = 32;
+
+/// A multiply-rotate hash over the last [`TAIL`] bytes and the length. The
+/// map's keys are tokens whose signatures verified, and a compact JWS ends
+/// with its signature (RFC 7515 §7.1): bytes only the issuer can produce,
+/// different for every token it signs. So the tail spreads the entries as
+/// well as the whole token would, and nobody can choose keys that collide
+/// (SipHash's resistance buys nothing here), while hashing the whole token
+/// on every lookup, insertion and eviction was a measurable share of a
+/// verification.
 #[derive(Default, Clone, Copy)]
 struct TokenHasher(u64);
 
 impl Hasher for TokenHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
+        self.mix(bytes.len() as u64);
+        let tail = &bytes[bytes.len().saturating_sub(TAIL)..];
+        let mut chunks = tail.chunks_exact(8);
         for chunk in &mut chunks {
             self.mix(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
         }
@@ -53,7 +80,7 @@ impl Hasher for TokenHasher {
         if !rest.is_empty() {
             let mut last = [0u8; 8];
             last[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
+            self.mix(u64::from_le_bytes(last));
         }
     }
 
@@ -72,52 +99,56 @@ impl TokenHasher {
 /// that use it, never copied.
 #[derive(Default)]
 pub(crate) struct TokenCache {
-    entries: HashMap<Arc<str>, Entry, BuildHasherDefault<TokenHasher>>,
-    order: VecDeque<Arc<str>>,
+    entries: HashSet<Key, BuildHasherDefault<TokenHasher>>,
+    order: VecDeque<Arc<Accepted>>,
     bytes: usize,
+}
+
+/// What an entry counts against [`MAX_BYTES`], estimated from the token's
+/// length, which bounds everything else: the token, its claims as parsed
+/// (from no more than the token's base64url payload, with the overhead of
+/// their in-memory form) and the scopes granted and held (which come from
+/// the claims), plus bookkeeping.
+fn weight(accepted: &Accepted) -> usize {
+    4 * accepted.info.token.len() + 256
 }
 
 impl TokenCache {
     /// The remembered verification for `token`, if any.
     pub(crate) fn get(&self, token: &str) -> Option<&Arc<Accepted>> {
-        self.entries.get(token).map(|e| &e.accepted)
+        self.entries.get(token).map(|k| &k.0)
     }
 
     /// Remembers an accepted token.
     pub(crate) fn insert(&mut self, accepted: Arc<Accepted>) {
-        // Token twice (key and AuthInfo), claims (no longer than the token's
-        // base64url payload, so one token length bounds them, and the held
-        // scopes, which come from them), plus bookkeeping.
-        let info = &accepted.info;
-        let size = 4 * info.token.len() + 256;
-        if size > MAX_BYTES || self.entries.contains_key(info.token.as_str()) {
+        let size = weight(&accepted);
+        if size > MAX_BYTES || self.entries.contains(accepted.info.token.as_str()) {
             return;
         }
         while self.entries.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
             let Some(oldest) = self.order.pop_front() else { break };
-            if let Some(e) = self.entries.remove(&oldest) {
-                self.bytes -= e.size;
+            if self.entries.remove(oldest.info.token.as_str()) {
+                self.bytes -= weight(&oldest);
             }
         }
         self.bytes += size;
-        let token: Arc<str> = Arc::from(info.token.as_str());
-        self.order.push_back(token.clone());
-        self.entries.insert(token, Entry { accepted, size });
+        self.order.push_back(accepted.clone());
+        self.entries.insert(Key(accepted));
     }
 
     /// Forgets one token (rare: it expired, or its issuer's keys changed).
     pub(crate) fn remove(&mut self, token: &str) {
-        if let Some(e) = self.entries.remove(token) {
-            self.bytes -= e.size;
-            self.order.retain(|t| &**t != token);
+        if let Some(Key(gone)) = self.entries.take(token) {
+            self.bytes -= weight(&gone);
+            self.order.retain(|a| !Arc::ptr_eq(a, &gone));
         }
     }
 
     /// Forgets every token of the configured issuer `issuer` (its key set changed).
     pub(crate) fn forget_issuer(&mut self, issuer: &str) {
-        let gone: Vec<Arc<str>> = self.entries.iter().filter(|(_, e)| e.accepted.issuer == issuer).map(|(t, _)| t.clone()).collect();
-        for t in gone {
-            self.remove(&t);
+        let gone: Vec<Arc<Accepted>> = self.entries.iter().filter(|k| k.0.issuer == issuer).map(|k| k.0.clone()).collect();
+        for a in gone {
+            self.remove(&a.info.token);
         }
     }
 
