@@ -145,11 +145,12 @@ impl TokenCache {
     }
 
     /// Forgets every token of the configured issuer `issuer` (its key set changed).
+    /// One pass over each collection, however many tokens go (a key rotation
+    /// may drop them all, in the request that loads the new keys).
     pub(crate) fn forget_issuer(&mut self, issuer: &str) {
-        let gone: Vec<Arc<Accepted>> = self.entries.iter().filter(|k| k.0.issuer == issuer).map(|k| k.0.clone()).collect();
-        for a in gone {
-            self.remove(&a.info.token);
-        }
+        self.entries.retain(|k| k.0.issuer != issuer);
+        self.order.retain(|a| a.issuer != issuer);
+        self.bytes = self.order.iter().map(|a| weight(a)).sum();
     }
 
     /// How many tokens and bytes are remembered.
@@ -210,6 +211,7 @@ mod tests {
         c.insert(info("b1", "b"));
         c.forget_issuer("a");
         assert!(c.get("a1").is_none() && c.get("a2").is_none() && c.get("b1").is_some());
+        assert_eq!(c.usage(), (1, weight(&info("b1", "b"))));
         c.remove("b1");
         assert_eq!(c.usage(), (0, 0));
     }
