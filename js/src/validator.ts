@@ -1,6 +1,7 @@
 import { core, nodeCrypto } from './core.js';
 import { cores } from './cores.js';
 import { ConfigError } from './errors.js';
+import { Recent } from './recent.js';
 import type { AuthInfo, ErrorCode, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 
 /** Options for one verification. */
@@ -235,12 +236,9 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
   // key set changed since; any other request, or outside the window, asks the
   // core (stillAccepted re-checks the remembered token for this request's
   // scopes), so nothing here is ever trusted beyond what the core said.
-  const accepted = new Map<string, Acceptance>();
+  const accepted = new Recent<Acceptance>(REMEMBERED);
   const remember = (input: string, [result, acceptance]: [VerifyResult, Acceptance | null]) => {
-    if (acceptance) {
-      if (accepted.size >= REMEMBERED) accepted.delete(accepted.keys().next().value as string);
-      accepted.set(input, acceptance);
-    }
+    if (acceptance) accepted.set(input, acceptance);
     return result;
   };
   const validator: Validator = {
