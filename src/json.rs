@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
 /// How deep arrays and objects may nest in a token or body.
@@ -108,12 +109,12 @@ impl<'de> Visitor<'de> for Strict<'_> {
         let inner = self.nested()?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
+            // One lookup per member: the slot found free is the one filled.
+            let Entry::Vacant(slot) = out.entry(key) else {
                 self.violation.set(Some(JsonError::DuplicateMember));
                 return Err(A::Error::custom("duplicate member name"));
-            }
-            let value = map.next_value_seed(Strict { depth: inner.depth, violation: inner.violation })?;
-            out.insert(key, value);
+            };
+            slot.insert(map.next_value_seed(Strict { depth: inner.depth, violation: inner.violation })?);
         }
         Ok(Value::Object(out))
     }
