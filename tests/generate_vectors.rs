@@ -769,6 +769,10 @@ fn requests(k: &Keys) -> File {
         ("two tokens", format!("Bearer {read} {read}")),
         ("token with a comma", format!("Bearer {read},")),
         ("token with a quote", "Bearer \"abc\"".to_owned()),
+        // Every host hands the core the value as UTF-8: a character outside
+        // ASCII arrives as its bytes and is refused where it stands.
+        ("a valid token, then a character outside ASCII", format!("Bearer {read}\u{e4}")),
+        ("a no-break space after the scheme", format!("Bearer\u{a0}{read}")),
     ] {
         f.case(what, "RFC 6750 §2.1", Some(value), refused(400, Some("invalid_request"), "ERR_BEARER_MALFORMED"));
     }

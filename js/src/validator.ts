@@ -193,6 +193,20 @@ const REMEMBERED = 4096;
 
 const utf8 = new TextEncoder();
 
+/** Reused by `headerBytes`: the core copies its argument in before the call returns. */
+let scratch = new Uint8Array(2048);
+
+/**
+ * An `Authorization` value (or bare token) as UTF-8 bytes for the core, in
+ * one native copy: a string argument is copied into wasm by wasm-bindgen one
+ * UTF-16 unit at a time, about 2 µs for a token on every call that reads it.
+ * The view is valid until the next call.
+ */
+function headerBytes(input: string): Uint8Array {
+  if (scratch.length < input.length * 3) scratch = new Uint8Array(input.length * 3);
+  return scratch.subarray(0, utf8.encodeInto(input, scratch).written);
+}
+
 /** The body as the bytes the core reads. */
 function bodyBytes(body: VerifyOptions['body']): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
@@ -258,18 +272,18 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
         const known = accepted.get(input);
         if (known) {
           const baseOnly = body === undefined && http === undefined;
-          if (baseOnly ? known.standsAt(now, inner.keyLoads()) : inner.stillAccepted(input, body, http, now)) return { ok: true, authInfo: known.authInfo() };
+          if (baseOnly ? known.standsAt(now, inner.keyLoads()) : inner.stillAccepted(headerBytes(input), body, http, now)) return { ok: true, authInfo: known.authInfo() };
         }
       }
       const loads = inner.keyLoads();
       // A string when nothing asynchronous was needed (a refusal, a remembered token, the Node backend), else a promise.
-      const r: string | Promise<string> = inner.verify(input ?? undefined, body, http, now);
+      const r: string | Promise<string> = inner.verify(input == null ? undefined : headerBytes(input), body, http, now);
       const result = toResult(typeof r === 'string' ? r : await r, input ?? undefined, policy.resource, loads);
       return input ? remember(input, result) : result[0];
     },
     verifySync(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
-      return toResult(inner.verifySync(input ?? undefined, bodyBytes(options.body), httpFields(options), now), input ?? undefined, policy.resource, inner.keyLoads())[0];
+      return toResult(inner.verifySync(input == null ? undefined : headerBytes(input), bodyBytes(options.body), httpFields(options), now), input ?? undefined, policy.resource, inner.keyLoads())[0];
     },
     inspect(body, options = {}) {
       return JSON.parse(inner.inspect(bodyBytes(body), httpFields(options)));
@@ -279,9 +293,9 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       const [webcrypto, node, rust] = inner.signatureChecks();
       return { webcrypto, node, rust };
     },
-    issuerFor: (input) => inner.issuerFor(input) ?? null,
+    issuerFor: (input) => inner.issuerFor(headerBytes(input)) ?? null,
     credentials(authorization) {
-      const r = inner.credentialsRefusal(authorization ?? undefined);
+      const r = inner.credentialsRefusal(authorization == null ? undefined : headerBytes(authorization));
       return r === undefined ? null : JSON.parse(r);
     },
     hasJwks: (issuer) => inner.hasJwks(issuer),

@@ -38,18 +38,20 @@ pub fn head_fields() -> String {
 }
 
 /// Decides a request, read by http.js as `head` (its method, URL and the
-/// fields of [`head_fields`]): the response, a number (read at most that
+/// fields of [`head_fields`], as UTF-8 bytes: encoded by `TextEncoder` at
+/// once, where a string argument is copied in by wasm-bindgen one UTF-16 unit
+/// at a time, some 2 µs for a head that carries a token): the response, a number (read at most that
 /// many bytes of the body, then call again with them as `body`), a
 /// [`Sending`], or a promise of one of those. `started` is when it arrived
 /// (epoch ms).
 #[wasm_bindgen]
-pub fn handle(head: &str, request: Request, env: Env, ctx: worker::worker_sys::Context, started: f64, body: Option<ArrayBuffer>) -> Result<JsValue, JsValue> {
+pub fn handle(head: &[u8], request: Request, env: Env, ctx: worker::worker_sys::Context, started: f64, body: Option<ArrayBuffer>) -> Result<JsValue, JsValue> {
     let gw = match gateway(&env) {
         Ok(gw) => gw,
         // Never an open gate: a bad configuration refuses everything, naming the field.
         Err(e) => return Ok(http::answer(responses::config_error(&e.field, &e.to_string()))?.into()),
     };
-    let head = http::request_head(head);
+    let head = http::request_head(&String::from_utf8_lossy(head));
     let exchange = Exchange { ctx: Context::new(ctx), started: started as u64 };
     settle(async move {
         let step = gw.handle(&head, &request, &env, body).await.unwrap_or_else(|e| Step::Done(internal(e)));

@@ -23,9 +23,15 @@ export function fieldsOf(message, names) {
     .join('\n');
 }
 
-/** The request's method, URL and header fields `names`, as fieldsOf lists them; a method or a serialized URL holds no line feed. */
+const utf8 = new TextEncoder();
+
+/**
+ * The request's method, URL and header fields `names`, as fieldsOf lists
+ * them (a method or a serialized URL holds no line feed), encoded as UTF-8
+ * once for every call of `handle`.
+ */
 function requestHead(request, names) {
-  return `${request.method}\n${request.url}\n${fieldsOf(request, names)}`;
+  return utf8.encode(`${request.method}\n${request.url}\n${fieldsOf(request, names)}`);
 }
 
 /**

@@ -99,3 +99,21 @@ test('node:crypto, WebCrypto and Rust backends give identical verdicts on every 
   // Not a vacuous comparison: both accepted and refused cases are present.
   assert.ok(rust.results.some((r) => r.ok === true) && rust.results.some((r) => r.ok === false));
 });
+
+test('a header value JavaScript holds but UTF-8 cannot (a lone surrogate) is refused as malformed by every call that reads it', async () => {
+  const [, requests] = vectorFiles().find(([name]) => name === 'requests.json');
+  const accepted = requests.cases.find((c) => c.name === 'scheme in lower case');
+  const v = await createValidator(requests.configs[accepted.config], { crypto: 'node' });
+  for (const [issuer, jwks] of Object.entries(requests.keySets[accepted.keySets])) v.setJwks(issuer, jwks);
+  const token = accepted.authorization.slice('bearer '.length);
+  // The same token first accepted, then remembered: the lone surrogate must not reach either path unrefused.
+  assert.equal((await v.verify(`Bearer ${token}`, { now: accepted.now })).ok, true);
+  for (const value of [`Bearer ${token}\ud800`, `Bearer \udc00${token}`]) {
+    for (const r of [await v.verify(value, { now: accepted.now }), v.verifySync(value, { now: accepted.now }), v.credentials(value)]) {
+      assert.equal(r.ok, false);
+      assert.equal(r.status, 400);
+      assert.equal(r.code, 'ERR_BEARER_MALFORMED');
+    }
+    assert.equal(v.issuerFor(value), null);
+  }
+});
