@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::json;
+
 /// A checked claim location from `scopeClaims` or `clientIdClaims`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimPath {
@@ -51,8 +53,8 @@ impl ClaimPath {
     /// are reached by index (RFC 6901 §4), with no leading zeros.
     pub fn find<'a>(&self, claims: &'a Map<String, Value>) -> Option<&'a Value> {
         let (first, rest) = self.tokens.split_first()?;
-        rest.iter().try_fold(claims.get(first)?, |value, token| match value {
-            Value::Object(members) => members.get(token),
+        rest.iter().try_fold(json::member(claims, first)?, |value, token| match value {
+            Value::Object(members) => json::member(members, token),
             Value::Array(items) if token == "0" || !token.starts_with('0') => items.get(token.parse::<usize>().ok()?),
             _ => None,
         })

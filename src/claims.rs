@@ -4,10 +4,11 @@ use serde_json::{Map, Value};
 
 use crate::config::{IssuerPolicy, Policy, TypPolicy, NUMBER_CLAIMS, STRING_CLAIMS};
 use crate::error::AuthError;
+use crate::json;
 
 /// A NumericDate claim (RFC 7519 §2): absent, or a finite JSON number.
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, AuthError> {
-    match claims.get(name) {
+    match json::member(claims, name) {
         None => Ok(None),
         // serde_json never yields a non-finite number; the check documents the rule.
         Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or(AuthError::ClaimInvalid { claim: name.to_owned() }),
@@ -19,7 +20,7 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
 /// none when absent and the issuer's `audienceOptional` allows that.
 pub(crate) fn audiences(claims: &Map<String, Value>, issuer: &IssuerPolicy) -> Result<Vec<String>, AuthError> {
     let invalid = || AuthError::ClaimInvalid { claim: "aud".to_owned() };
-    match claims.get("aud") {
+    match json::member(claims, "aud") {
         None if issuer.audience_optional => Ok(Vec::new()),
         None => Err(AuthError::ClaimMissing { claim: "aud".to_owned() }),
         Some(Value::String(s)) => Ok(vec![s.clone()]),
@@ -104,7 +105,7 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
         if name == "aud" && issuer.audience_optional {
             continue;
         }
-        let value = claims.get(name.as_str()).filter(|v| !v.is_null()).ok_or_else(|| AuthError::ClaimMissing { claim: name.clone() })?;
+        let value = json::member(claims, name).filter(|v| !v.is_null()).ok_or_else(|| AuthError::ClaimMissing { claim: name.clone() })?;
         let type_ok = if STRING_CLAIMS.contains(&name.as_str()) {
             value.is_string()
         } else if NUMBER_CLAIMS.contains(&name.as_str()) {
@@ -118,13 +119,13 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
     }
     // Optional identity claims must still have the right type when present.
     for name in ["sub", "client_id", "jti"] {
-        if claims.get(name).is_some_and(|v| !v.is_string()) {
+        if json::member(claims, name).is_some_and(|v| !v.is_string()) {
             return Err(AuthError::ClaimInvalid { claim: name.to_owned() });
         }
     }
 
     for (claim, want) in &issuer.required_claim_values {
-        if claims.get(claim).and_then(Value::as_str) != Some(want.as_str()) {
+        if json::member(claims, claim).and_then(Value::as_str) != Some(want.as_str()) {
             return Err(AuthError::ClaimValue { claim: claim.clone() });
         }
     }

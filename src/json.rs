@@ -17,6 +17,9 @@ use serde_json::{Map, Number, Value};
 /// How deep arrays and objects may nest in a token or body.
 pub const MAX_DEPTH: usize = 32;
 
+/// Room made at once for the members of a document's outermost object.
+const TOP_MEMBERS: usize = 8;
+
 /// Why a document was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonError {
@@ -39,6 +42,21 @@ pub fn parse(input: &[u8]) -> Result<Value, JsonError> {
         (Err(_), None) => Err(JsonError::Syntax),
     }
 }
+
+/// The member `name` of `object`. serde_json's order-keeping map hashes
+/// every name looked up with SipHash; a JOSE header or a claims set holds a
+/// dozen members or so, and a token's are looked up about twenty times per
+/// decision, so a small object is scanned instead (names differ mostly in
+/// length, which is compared first). A large one is looked up by hash.
+pub fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if object.len() > SCAN_MEMBERS {
+        return object.get(name);
+    }
+    object.iter().find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// Most members of an object [`member`] scans.
+const SCAN_MEMBERS: usize = 16;
 
 /// Parses `input` as a JSON object (the shape of JOSE headers, claims sets and JWKs).
 pub fn parse_object(input: &[u8]) -> Result<Map<String, Value>, JsonError> {
@@ -107,7 +125,9 @@ impl<'de> Visitor<'de> for Strict<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let inner = self.nested()?;
-        let mut out = Map::new();
+        // A document's own object (a JOSE header, a claims set) is grown
+        // once, not at its 4th and 8th member.
+        let mut out = if self.depth == MAX_DEPTH { Map::with_capacity(TOP_MEMBERS) } else { Map::new() };
         while let Some(key) = map.next_key::<String>()? {
             // One lookup per member: the slot found free is the one filled.
             let Entry::Vacant(slot) = out.entry(key) else {
@@ -129,6 +149,16 @@ mod tests {
         let v = parse(br#"{"a":[1,2.5,"x",null,true,{"b":{}}],"c":-3}"#).unwrap();
         assert_eq!(v["a"][1], 2.5);
         assert_eq!(v["c"], -3);
+    }
+
+    #[test]
+    fn member_finds_what_get_finds_at_every_size() {
+        for size in [0, 1, SCAN_MEMBERS, SCAN_MEMBERS + 1, 3 * SCAN_MEMBERS] {
+            let object: Map<String, Value> = (0..size).map(|i| (format!("m{i}"), Value::from(i))).collect();
+            for name in (0..=size).map(|i| format!("m{i}")).chain(["".to_owned(), "m".to_owned(), "m00".to_owned()]) {
+                assert_eq!(member(&object, &name), object.get(&name), "{size} members, {name:?}");
+            }
+        }
     }
 
     #[test]

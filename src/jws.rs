@@ -38,7 +38,7 @@ fn json_error(e: JsonError, syntax: AuthError) -> AuthError {
 }
 
 fn optional_string(header: &Map<String, Value>, name: &str) -> Result<Option<String>, AuthError> {
-    match header.get(name) {
+    match json::member(header, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(AuthError::InvalidHeader),
@@ -63,7 +63,7 @@ pub fn parse(token: &str) -> Result<Jws<'_>, AuthError> {
     let header_bytes = base64url::decode(h.as_bytes()).map_err(|_| AuthError::Base64Url)?;
     let header = json::parse_object(&header_bytes).map_err(|e| json_error(e, AuthError::InvalidHeader))?;
 
-    let alg = match header.get("alg") {
+    let alg = match json::member(&header, "alg") {
         Some(Value::String(name)) if jwa::is_none(name) => return Err(AuthError::AlgorithmNone),
         Some(Value::String(name)) if jwa::is_symmetric(name) => return Err(AuthError::AlgorithmSymmetric),
         Some(Value::String(name)) => Algorithm::from_name(name).ok_or(AuthError::AlgorithmNotAllowed)?,

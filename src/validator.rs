@@ -16,6 +16,7 @@ use crate::config::Policy;
 use crate::content;
 use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
 use crate::error::AuthError;
+use crate::json;
 use crate::jwa::Algorithm;
 use crate::jwks::set::{Jwk, JwksError, KeySet, SkippedKey};
 use crate::jws;
@@ -395,7 +396,7 @@ impl<V: SignatureVerifier> Validator<V> {
             return self.policy.issuer(&issuer).map(|i| i.issuer.as_str());
         }
         let jws = jws::parse(token).ok()?;
-        let iss = jws.claims.get("iss")?.as_str()?;
+        let iss = json::member(&jws.claims, "iss")?.as_str()?;
         self.policy.issuer_of(iss, &jws.claims).map(|i| i.issuer.as_str())
     }
 
@@ -424,7 +425,7 @@ impl<V: SignatureVerifier> Validator<V> {
     fn prepare(&self, token: &str) -> Result<PendingSignature, AuthError> {
         let jws = jws::parse(token)?;
 
-        let iss = jws.claims.get("iss").and_then(Value::as_str).ok_or(AuthError::UnknownIssuer)?;
+        let iss = json::member(&jws.claims, "iss").and_then(Value::as_str).ok_or(AuthError::UnknownIssuer)?;
         let issuer = self.policy.issuer_of(iss, &jws.claims).ok_or(AuthError::UnknownIssuer)?;
         if !issuer.algorithms.contains(&jws.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
@@ -463,7 +464,7 @@ impl<V: SignatureVerifier> Validator<V> {
         let exp = claims::check(&claims, typ, &self.policy, entry, now)?;
         let scopes = scope::granted(&claims, &entry.scope_claims)?;
         let held = scope::held(&scopes, entry.scope_prefix.as_deref(), &self.policy.scope_implies);
-        let string_claim = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+        let string_claim = |name: &str| json::member(&claims, name).and_then(Value::as_str).map(str::to_owned);
         let info = AuthInfo {
             token,
             client_id: claims::client_id(&claims, entry).map(str::to_owned),
