@@ -131,6 +131,8 @@ function claimsOf(token: string): Record<string, unknown> {
 class Acceptance {
   private claims?: Record<string, unknown>;
   constructor(
+    /** The header value (or bare token) it was decided for. */
+    readonly input: string,
     readonly token: string,
     private readonly a: Accepted,
     private readonly resource: string,
@@ -178,7 +180,7 @@ function toResult(json: string, input: string | undefined, resource: string, loa
   const r = JSON.parse(json);
   if (!Array.isArray(r)) return [r as Refusal, null];
   const a = r as Accepted;
-  const acceptance = new Acceptance((input ?? '').slice(a[0], a[1]), a, resource, loads);
+  const acceptance = new Acceptance(input ?? '', (input ?? '').slice(a[0], a[1]), a, resource, loads);
   return [{ ok: true, authInfo: acceptance.authInfo() }, acceptance];
 }
 
@@ -190,6 +192,17 @@ function namesOf(entry: object): Record<string, unknown> {
 
 /** As many acceptances as the core's verified-token cache holds (src/token_cache.rs). */
 const REMEMBERED = 4096;
+
+/**
+ * Acceptances are remembered by the last characters of the header value: a
+ * compact JWS ends with its signature (RFC 7515 §7.1), different for every
+ * token its issuer signs, so they spread the entries as the whole value
+ * would. V8 hashes a new string over all its characters, about 1.2 µs for a
+ * token, and every request brings a new string. A remembered acceptance is
+ * used only for exactly the value it was decided for.
+ */
+const KEY_TAIL = 32;
+const keyOf = (input: string) => input.slice(-KEY_TAIL);
 
 const utf8 = new TextEncoder();
 
@@ -245,14 +258,15 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     throw configError(e);
   }
   const policy: PolicyFacts = JSON.parse(inner.describe());
-  // Recent acceptances, by header value. A request that needs only the base
-  // scopes is answered from here while the core's window for it holds and no
-  // key set changed since; any other request, or outside the window, asks the
-  // core (stillAccepted re-checks the remembered token for this request's
-  // scopes), so nothing here is ever trusted beyond what the core said.
+  // Recent acceptances, by header value (found by its end: keyOf). A request
+  // that needs only the base scopes is answered from here while the core's
+  // window for it holds and no key set changed since; any other request, or
+  // outside the window, asks the core (stillAccepted re-checks the remembered
+  // token for this request's scopes), so nothing here is ever trusted beyond
+  // what the core said.
   const accepted = new Recent<Acceptance>(REMEMBERED);
   const remember = (input: string, [result, acceptance]: [VerifyResult, Acceptance | null]) => {
-    if (acceptance) accepted.set(input, acceptance);
+    if (acceptance) accepted.set(keyOf(input), acceptance);
     return result;
   };
   const validator: Validator = {
@@ -269,8 +283,8 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       const body = bodyBytes(options.body);
       const http = httpFields(options);
       if (input) {
-        const known = accepted.get(input);
-        if (known) {
+        const known = accepted.get(keyOf(input));
+        if (known?.input === input) {
           const baseOnly = body === undefined && http === undefined;
           if (baseOnly ? known.standsAt(now, inner.keyLoads()) : inner.stillAccepted(headerBytes(input), body, http, now)) return { ok: true, authInfo: known.authInfo() };
         }

@@ -100,20 +100,41 @@ test('node:crypto, WebCrypto and Rust backends give identical verdicts on every 
   assert.ok(rust.results.some((r) => r.ok === true) && rust.results.some((r) => r.ok === false));
 });
 
-test('a header value JavaScript holds but UTF-8 cannot (a lone surrogate) is refused as malformed by every call that reads it', async () => {
-  const [, requests] = vectorFiles().find(([name]) => name === 'requests.json');
-  const accepted = requests.cases.find((c) => c.name === 'scheme in lower case');
+/** A validator for requests.json's accepted case `name`, its token, and the time of the case. */
+async function acceptedCase(name) {
+  const [, requests] = vectorFiles().find(([file]) => file === 'requests.json');
+  const accepted = requests.cases.find((c) => c.name === name);
   const v = await createValidator(requests.configs[accepted.config], { crypto: 'node' });
   for (const [issuer, jwks] of Object.entries(requests.keySets[accepted.keySets])) v.setJwks(issuer, jwks);
-  const token = accepted.authorization.slice('bearer '.length);
+  return { v, token: accepted.authorization.split(' ').pop(), now: accepted.now };
+}
+
+test('a header value JavaScript holds but UTF-8 cannot (a lone surrogate) is refused as malformed by every call that reads it', async () => {
+  const { v, token, now } = await acceptedCase('scheme in lower case');
   // The same token first accepted, then remembered: the lone surrogate must not reach either path unrefused.
-  assert.equal((await v.verify(`Bearer ${token}`, { now: accepted.now })).ok, true);
+  assert.equal((await v.verify(`Bearer ${token}`, { now })).ok, true);
   for (const value of [`Bearer ${token}\ud800`, `Bearer \udc00${token}`]) {
-    for (const r of [await v.verify(value, { now: accepted.now }), v.verifySync(value, { now: accepted.now }), v.credentials(value)]) {
+    for (const r of [await v.verify(value, { now }), v.verifySync(value, { now }), v.credentials(value)]) {
       assert.equal(r.ok, false);
       assert.equal(r.status, 400);
       assert.equal(r.code, 'ERR_BEARER_MALFORMED');
     }
     assert.equal(v.issuerFor(value), null);
   }
+});
+
+test('a header value that ends like a remembered one is decided by the core, never answered from memory', async () => {
+  const { v, token, now } = await acceptedCase('scheme in lower case');
+  assert.equal((await v.verify(`Bearer ${token}`, { now })).ok, true);
+  // The same signature under another payload: the last characters match the remembered token's.
+  const [h, p, s] = token.split('.');
+  const forged = `${h}.${p.slice(0, -4)}${p.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}.${s}`;
+  for (const value of [`Bearer ${forged}`, forged]) {
+    const r = await v.verify(value, { now });
+    assert.equal(r.ok, false, value === forged ? 'bare token' : 'header');
+    assert.notEqual(r.code, undefined);
+  }
+  // Another spelling of the same token is decided afresh and accepted on its own merits.
+  assert.equal((await v.verify(`BEARER   ${token}`, { now })).ok, true);
+  assert.equal((await v.verify(token, { now })).ok, true);
 });
