@@ -11,7 +11,7 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, 
     match json::member(claims, name) {
         None => Ok(None),
         // serde_json never yields a non-finite number; the check documents the rule.
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or(AuthError::ClaimInvalid { claim: name.to_owned() }),
+        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| AuthError::ClaimInvalid { claim: name.to_owned() }),
         Some(_) => Err(AuthError::ClaimInvalid { claim: name.to_owned() }),
     }
 }
@@ -48,7 +48,7 @@ pub(crate) fn check_time(claims: &Map<String, Value>, leeway_seconds: u64, now: 
     let now_f = now as f64;
     let leeway = leeway_seconds as f64;
     // RFC 7519 §4.1.4: reject on or after exp (with leeway). An access token without exp never expires: refused.
-    let exp = numeric_date(claims, "exp")?.ok_or(AuthError::ClaimMissing { claim: "exp".to_owned() })?;
+    let exp = numeric_date(claims, "exp")?.ok_or_else(|| AuthError::ClaimMissing { claim: "exp".to_owned() })?;
     if now_f >= exp + leeway {
         return Err(AuthError::Expired { exp, now });
     }
