@@ -206,18 +206,19 @@ const keyOf = (input: string) => input.slice(-KEY_TAIL);
 
 const utf8 = new TextEncoder();
 
-/** Reused by `headerBytes`: the core copies its argument in before the call returns. */
-let scratch = new Uint8Array(2048);
+/** Reused by `headerBytes` (the core copies its argument in before the call returns); never grown, so a huge value is not kept. */
+const scratch = new Uint8Array(16384);
 
 /**
  * An `Authorization` value (or bare token) as UTF-8 bytes for the core, in
  * one native copy: a string argument is copied into wasm by wasm-bindgen one
  * UTF-16 unit at a time, about 2 µs for a token on every call that reads it.
- * The view is valid until the next call.
+ * The view is valid until the next call; a value too long for the scratch
+ * buffer is encoded on its own.
  */
 function headerBytes(input: string): Uint8Array {
-  if (scratch.length < input.length * 3) scratch = new Uint8Array(input.length * 3);
-  return scratch.subarray(0, utf8.encodeInto(input, scratch).written);
+  const { read, written } = utf8.encodeInto(input, scratch);
+  return read === input.length ? scratch.subarray(0, written) : utf8.encode(input);
 }
 
 /** The body as the bytes the core reads. */

@@ -138,3 +138,19 @@ test('a header value that ends like a remembered one is decided by the core, nev
   assert.equal((await v.verify(`BEARER   ${token}`, { now })).ok, true);
   assert.equal((await v.verify(token, { now })).ok, true);
 });
+
+test('a header value longer than the wrapper reuses for encoding is decided as any other', async () => {
+  const { v, token, now } = await acceptedCase('scheme in lower case');
+  // Spaces after the scheme are allowed (1*SP): accepted, whatever the length of the value.
+  const spaced = `Bearer${' '.repeat(20000)}${token}`;
+  assert.equal((await v.verify(spaced, { now })).ok, true);
+  assert.equal(v.verifySync(spaced, { now }).ok, true);
+  assert.equal(v.credentials(spaced), null);
+  assert.notEqual(v.issuerFor(spaced), null);
+  // A token past maxTokenBytes, and one followed by characters outside ASCII: refused as such.
+  for (const [value, code] of [[`Bearer ${'a'.repeat(20000)}`, 'ERR_TOKEN_TOO_LARGE'], [`Bearer ${token}${'\u00e4'.repeat(9000)}`, 'ERR_BEARER_MALFORMED']]) {
+    const r = await v.verify(value, { now });
+    assert.equal(r.ok, false);
+    assert.equal(r.code, code);
+  }
+});
