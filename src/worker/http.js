@@ -17,9 +17,11 @@ function setAll(headers, flat) {
  * (Fetch §2.2: header value).
  */
 export function fieldsOf(message, names) {
+  // `headers` is a getter into the runtime: read once, not once per field.
+  const headers = message.headers;
   return names
     .split('\n')
-    .map((name) => message.headers.get(name) ?? '\0')
+    .map((name) => headers.get(name) ?? '\0')
     .join('\n');
 }
 
@@ -81,7 +83,8 @@ async function readUpTo(message, limit) {
   // such a request is read counted below. Requests only: a fetched
   // response's Content-Encoding is decoded by the runtime, so there the
   // header does not bound what is read.
-  const declared = message instanceof Request && !message.headers.has('transfer-encoding') ? message.headers.get('content-length') : null;
+  const headers = message.headers;
+  const declared = message instanceof Request && !headers.has('transfer-encoding') ? headers.get('content-length') : null;
   if (declared !== null && /^[0-9]{1,15}$/.test(declared) && Number(declared) < limit) {
     const whole = await message.arrayBuffer();
     // Counted all the same: the caller refuses a body that reaches the limit.
