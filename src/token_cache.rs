@@ -129,9 +129,9 @@ impl TokenCache {
         }
         while self.entries.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
             let Some(oldest) = self.order.pop_front() else { break };
-            let size = weight(&oldest);
+            let freed = weight(&oldest);
             if self.entries.remove(&Key(oldest)) {
-                self.bytes -= size;
+                self.bytes -= freed;
             }
         }
         self.bytes += size;

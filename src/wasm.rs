@@ -65,8 +65,8 @@ impl std::borrow::Borrow<AuthInfo> for Shared {
 /// 2 µs for a token, paid on every call that reads it). A byte that is not
 /// UTF-8 becomes U+FFFD, which no bearer token holds (RFC 6750 §2.1
 /// `b64token`): such a value is refused like any other malformed one.
-fn header_text(bytes: Option<Vec<u8>>) -> Option<String> {
-    bytes.map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+fn header_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Times before 1970 or non-finite clocks are clamped; the JS side passes Date.now() / 1000.
@@ -170,7 +170,7 @@ impl WasmValidator {
     /// The configured issuer `authorization` claims, if any (nothing verified).
     #[wasm_bindgen(js_name = issuerFor)]
     pub fn issuer_for(&self, authorization: Vec<u8>) -> Option<String> {
-        self.inner().issuer_for(header_text(Some(authorization)).as_deref()).map(str::to_owned)
+        self.inner().issuer_for(Some(&header_text(authorization))).map(str::to_owned)
     }
 
     /// The operations `body` names. With `http` (`[Content-Type,
@@ -203,7 +203,7 @@ impl WasmValidator {
     /// JSON-RPC body; `http` as for [`verify`](Self::verify).
     #[wasm_bindgen(js_name = verifySync)]
     pub fn verify_sync(&self, authorization: Option<Vec<u8>>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> String {
-        let authorization = header_text(authorization);
+        let authorization = authorization.map(header_text);
         let operations = self.operations(body.as_deref(), http);
         let v = self.inner();
         result_json(&v, authorization.as_deref(), v.verify_inspected(authorization.as_deref(), &operations, seconds(now)))
@@ -222,7 +222,7 @@ impl WasmValidator {
     /// With `http` (`[Content-Type, Content-Encoding]`), the body came over
     /// HTTP and must have exactly one reading, as in the Worker.
     pub fn verify(&self, authorization: Option<Vec<u8>>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> JsValue {
-        let authorization = header_text(authorization);
+        let authorization = authorization.map(header_text);
         let now = seconds(now);
         let operations = self.operations(body.as_deref(), http);
         let input = authorization.as_deref();
@@ -253,7 +253,7 @@ impl WasmValidator {
     #[wasm_bindgen(js_name = stillAccepted)]
     pub fn still_accepted(&self, authorization: Vec<u8>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> bool {
         let operations = self.operations(body.as_deref(), http);
-        self.inner().still_accepted(header_text(Some(authorization)).as_deref(), &operations, seconds(now))
+        self.inner().still_accepted(Some(&header_text(authorization)), &operations, seconds(now))
     }
 
     /// Sets the key-refresh policy from `options` (JSON holding any of
@@ -304,7 +304,7 @@ impl WasmValidator {
     /// token, decided before any body is read; `undefined` when a token is present.
     #[wasm_bindgen(js_name = credentialsRefusal)]
     pub fn credentials_refusal(&self, authorization: Option<Vec<u8>>) -> Option<String> {
-        self.inner().refuse_credentials(header_text(authorization).as_deref()).map(|r| refusal_json(&r, None).to_string())
+        self.inner().refuse_credentials(authorization.map(header_text).as_deref()).map(|r| refusal_json(&r, None).to_string())
     }
 
     /// Signature checks so far, by backend: `[webcrypto, node, rust]`.

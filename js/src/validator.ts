@@ -180,7 +180,8 @@ function toResult(json: string, input: string | undefined, resource: string, loa
   const r = JSON.parse(json);
   if (!Array.isArray(r)) return [r as Refusal, null];
   const a = r as Accepted;
-  const acceptance = new Acceptance(input ?? '', (input ?? '').slice(a[0], a[1]), a, resource, loads);
+  const text = input ?? '';
+  const acceptance = new Acceptance(text, text.slice(a[0], a[1]), a, resource, loads);
   return [{ ok: true, authInfo: acceptance.authInfo() }, acceptance];
 }
 
@@ -214,9 +215,12 @@ const scratch = new Uint8Array(16384);
  * one native copy: a string argument is copied into wasm by wasm-bindgen one
  * UTF-16 unit at a time, about 2 µs for a token on every call that reads it.
  * The view is valid until the next call; a value too long for the scratch
- * buffer is encoded on its own.
+ * buffer is encoded on its own; an absent value stays absent.
  */
-function headerBytes(input: string): Uint8Array {
+function headerBytes(input: string): Uint8Array;
+function headerBytes(input: string | null | undefined): Uint8Array | undefined;
+function headerBytes(input: string | null | undefined): Uint8Array | undefined {
+  if (input == null) return undefined;
   const { read, written } = utf8.encodeInto(input, scratch);
   return read === input.length ? scratch.subarray(0, written) : utf8.encode(input);
 }
@@ -292,13 +296,13 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       }
       const loads = inner.keyLoads();
       // A string when nothing asynchronous was needed (a refusal, a remembered token, the Node backend), else a promise.
-      const r: string | Promise<string> = inner.verify(input == null ? undefined : headerBytes(input), body, http, now);
+      const r: string | Promise<string> = inner.verify(headerBytes(input), body, http, now);
       const result = toResult(typeof r === 'string' ? r : await r, input ?? undefined, policy.resource, loads);
       return input ? remember(input, result) : result[0];
     },
     verifySync(input, options = {}) {
       const now = options.now ?? Date.now() / 1000;
-      return toResult(inner.verifySync(input == null ? undefined : headerBytes(input), bodyBytes(options.body), httpFields(options), now), input ?? undefined, policy.resource, inner.keyLoads())[0];
+      return toResult(inner.verifySync(headerBytes(input), bodyBytes(options.body), httpFields(options), now), input ?? undefined, policy.resource, inner.keyLoads())[0];
     },
     inspect(body, options = {}) {
       return JSON.parse(inner.inspect(bodyBytes(body), httpFields(options)));
@@ -310,7 +314,7 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
     },
     issuerFor: (input) => inner.issuerFor(headerBytes(input)) ?? null,
     credentials(authorization) {
-      const r = inner.credentialsRefusal(authorization == null ? undefined : headerBytes(authorization));
+      const r = inner.credentialsRefusal(headerBytes(authorization));
       return r === undefined ? null : JSON.parse(r);
     },
     hasJwks: (issuer) => inner.hasJwks(issuer),

@@ -38,10 +38,10 @@ pub fn head_fields() -> String {
 }
 
 /// Decides a request, read by http.js as `head` (its method, URL and the
-/// fields of [`head_fields`], as UTF-8 bytes: encoded by `TextEncoder` at
-/// once, where a string argument is copied in by wasm-bindgen one UTF-16 unit
-/// at a time, some 2 µs for a head that carries a token): the response, a number (read at most that
-/// many bytes of the body, then call again with them as `body`), a
+/// fields of [`head_fields`], as UTF-8 bytes from `TextEncoder`: a string
+/// argument is copied in by wasm-bindgen one UTF-16 unit at a time, some 2 µs
+/// for a head that carries a token): the response, a number (read at most
+/// that many bytes of the body, then call again with them as `body`), a
 /// [`Sending`], or a promise of one of those. `started` is when it arrived
 /// (epoch ms).
 #[wasm_bindgen]
