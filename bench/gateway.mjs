@@ -177,7 +177,8 @@ function cpuPerRequest(before, after, requests) {
 
 /** The Workers compared, each in front of the same origin. */
 export const GATEWAYS = [
-  { name: 'pass-through (no auth)', id: 'passthrough', main: join(here, 'workers/passthrough.mjs') },
+  // `open`: checks no token, so a request without one is forwarded too.
+  { name: 'pass-through (no auth)', id: 'passthrough', main: join(here, 'workers/passthrough.mjs'), open: true },
   { name: 'mcp-edge-auth Worker (Rust/wasm)', id: 'rust', main: join(repo, 'build/worker/shim.mjs') },
   { name: 'mcp-edge-auth Worker, decisionLog "refusals"', id: 'rust-refusals', main: join(repo, 'build/worker/shim.mjs'), settings: { decisionLog: 'refusals' } },
   { name: 'jose Worker (same checks)', id: 'jose', main: join(here, 'workers/jose.mjs') },
@@ -234,7 +235,7 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
           running.push({ g, w, tokens, samples: [] });
           const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
           if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);
-          if (g.id !== 'passthrough') {
+          if (!g.open) {
             const refused = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
             if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
           }

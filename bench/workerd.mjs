@@ -27,8 +27,18 @@ const wrangler = join(here, 'node_modules/.bin/wrangler');
 const workerd = join(here, 'node_modules/.bin/workerd');
 const COMPATIBILITY_DATE = '2026-04-26';
 
-/** The Workers compared on bare workerd: the same as in `wrangler dev`. */
-export const BARE_WORKERS = GATEWAYS;
+/**
+ * The Workers compared on bare workerd: those of `wrangler dev`, and after
+ * the pass-through the floor: the jose Worker's own plumbing with no token
+ * check (it reads and parses the body, forwards it without the
+ * authorization header and writes the same decision log line), what any
+ * gateway that authorizes per tool pays around its check.
+ */
+export const BARE_WORKERS = [
+  GATEWAYS[0],
+  { name: 'floor: reads and parses the body, forwards, writes the log line; no token check', id: 'floor', main: join(here, 'workers/jose.mjs'), vars: { DECISION_LOG: 'all', TOKEN_CHECK: 'off' }, open: true },
+  ...GATEWAYS.slice(1),
+];
 
 /** The two kinds of traffic: tokens the gateway's verified-token cache holds, and a new token on every request. */
 export const WORKLOADS = [
@@ -145,7 +155,7 @@ export async function benchBareWorkerd(keys, { connections = 32, seconds = 8, wa
       const t = tokens.cached[0];
       const ok = await fetch(`${worker.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
       if (ok.status !== 200) throw new Error(`${w.name}: a valid request got ${ok.status}: ${(await ok.text()).slice(0, 300)}`);
-      if (w.id !== 'passthrough') {
+      if (!w.open) {
         const refused = await fetch(`${worker.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
         if (refused.status !== 401) throw new Error(`${w.name}: a request without a token got ${refused.status}`);
       }
