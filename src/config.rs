@@ -156,7 +156,7 @@ impl IssuerPattern {
     /// value, which is a string without `/` that `tenants` allows.
     pub fn matches(&self, iss: &str, claims: &Map<String, Value>) -> bool {
         let Some(tenant) = iss.strip_prefix(self.prefix.as_str()).and_then(|rest| rest.strip_suffix(self.suffix.as_str())) else { return false };
-        let own = claims.get(&self.claim).and_then(Value::as_str);
+        let own = crate::json::member(claims, &self.claim).and_then(Value::as_str);
         !tenant.is_empty()
             && !tenant.contains('/')
             && own == Some(tenant)
