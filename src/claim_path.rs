@@ -10,9 +10,9 @@
 
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::json;
+use crate::json::{self, Member, Object};
 
 /// A checked claim location from `scopeClaims` or `clientIdClaims`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,13 +51,19 @@ impl ClaimPath {
 
     /// The value at this place in `claims`, if there is one. Array elements
     /// are reached by index (RFC 6901 §4), with no leading zeros.
-    pub fn find<'a>(&self, claims: &'a Map<String, Value>) -> Option<&'a Value> {
+    pub fn find<'a>(&self, claims: &'a Object) -> Option<Member<'a>> {
         let (first, rest) = self.tokens.split_first()?;
-        rest.iter().try_fold(json::member(claims, first)?, |value, token| match value {
-            Value::Object(members) => json::member(members, token),
-            Value::Array(items) if token == "0" || !token.starts_with('0') => items.get(token.parse::<usize>().ok()?),
-            _ => None,
-        })
+        let top = claims.get(first)?;
+        if rest.is_empty() {
+            return Some(top);
+        }
+        rest.iter()
+            .try_fold(top.value()?, |value, token| match value {
+                Value::Object(members) => json::member(members, token),
+                Value::Array(items) if token == "0" || !token.starts_with('0') => items.get(token.parse::<usize>().ok()?),
+                _ => None,
+            })
+            .map(Member::Value)
     }
 
     /// The entry as written.
@@ -106,8 +112,8 @@ mod tests {
             "a~b": 1,
             "list": [["x"], ["y"]],
         });
-        let claims = claims.as_object().unwrap();
-        let at = |p: &str| ClaimPath::parse(p).unwrap().find(claims).cloned();
+        let claims = &json::object(claims);
+        let at = |p: &str| ClaimPath::parse(p).unwrap().find(claims).map(Member::to_value);
         assert_eq!(at("scope"), Some(json!("a b")));
         assert_eq!(at("/scope"), Some(json!("a b")));
         assert_eq!(at("/realm_access/roles"), Some(json!(["r1"])));

@@ -1,30 +1,32 @@
 //! JWT claims checks for access tokens (RFC 7519 §4.1, RFC 9068 §4).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::{IssuerPolicy, Policy, TypPolicy, NUMBER_CLAIMS, STRING_CLAIMS};
 use crate::error::AuthError;
-use crate::json;
+use crate::json::{Member, Object};
 
 /// A NumericDate claim (RFC 7519 §2): absent, or a finite JSON number.
-fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, AuthError> {
-    match json::member(claims, name) {
+fn numeric_date(claims: &Object, name: &str) -> Result<Option<f64>, AuthError> {
+    match claims.get(name) {
         None => Ok(None),
         // serde_json never yields a non-finite number; the check documents the rule.
-        Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| AuthError::ClaimInvalid { claim: name.to_owned() }),
+        Some(Member::Value(Value::Number(n))) => {
+            n.as_f64().filter(|f| f.is_finite()).map(Some).ok_or_else(|| AuthError::ClaimInvalid { claim: name.to_owned() })
+        }
         Some(_) => Err(AuthError::ClaimInvalid { claim: name.to_owned() }),
     }
 }
 
 /// The `aud` values: a string or an array of strings (RFC 7519 §4.1.3);
 /// none when absent and the issuer's `audienceOptional` allows that.
-pub(crate) fn audiences(claims: &Map<String, Value>, issuer: &IssuerPolicy) -> Result<Vec<String>, AuthError> {
+pub(crate) fn audiences(claims: &Object, issuer: &IssuerPolicy) -> Result<Vec<String>, AuthError> {
     let invalid = || AuthError::ClaimInvalid { claim: "aud".to_owned() };
-    match json::member(claims, "aud") {
+    match claims.get("aud") {
         None if issuer.audience_optional => Ok(Vec::new()),
         None => Err(AuthError::ClaimMissing { claim: "aud".to_owned() }),
-        Some(Value::String(s)) => Ok(vec![s.clone()]),
-        Some(Value::Array(items)) => items.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid)).collect(),
+        Some(Member::Str(s)) => Ok(vec![s.to_owned()]),
+        Some(Member::Value(Value::Array(items))) => items.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid)).collect(),
         Some(_) => Err(invalid()),
     }
 }
@@ -44,7 +46,7 @@ pub(crate) fn typ_ok(typ: Option<&str>, policy: TypPolicy) -> bool {
 
 /// The time checks alone (RFC 7519 §4.1.4–4.1.6), also re-run on every reuse
 /// of a cached verification. Returns `exp`.
-pub(crate) fn check_time(claims: &Map<String, Value>, leeway_seconds: u64, now: u64) -> Result<f64, AuthError> {
+pub(crate) fn check_time(claims: &Object, leeway_seconds: u64, now: u64) -> Result<f64, AuthError> {
     let now_f = now as f64;
     let leeway = leeway_seconds as f64;
     // RFC 7519 §4.1.4: reject on or after exp (with leeway). An access token without exp never expires: refused.
@@ -66,7 +68,7 @@ pub(crate) fn check_time(claims: &Map<String, Value>, leeway_seconds: u64, now: 
 /// rounding of the fractional claims: a host that remembers an acceptance
 /// answers from it only inside this window and asks the core otherwise.
 /// `None` when the claims fail the time checks' types.
-pub(crate) fn time_window(claims: &Map<String, Value>, leeway_seconds: u64) -> Option<(u64, u64)> {
+pub(crate) fn time_window(claims: &Object, leeway_seconds: u64) -> Option<(u64, u64)> {
     let leeway = leeway_seconds as f64;
     let exp = numeric_date(claims, "exp").ok()??;
     // now < exp + leeway for every whole now below floor(exp + leeway).
@@ -82,13 +84,13 @@ pub(crate) fn time_window(claims: &Map<String, Value>, leeway_seconds: u64) -> O
 }
 
 /// The token's client id: the first `clientIdClaims` entry holding a string.
-pub(crate) fn client_id<'a>(claims: &'a Map<String, Value>, issuer: &IssuerPolicy) -> Option<&'a str> {
+pub(crate) fn client_id<'a>(claims: &'a Object, issuer: &IssuerPolicy) -> Option<&'a str> {
     issuer.client_id_claims.iter().find_map(|c| c.find(claims)?.as_str())
 }
 
 /// Checks time, audience, required claims and values, the client and
 /// `typ`, in that order. Returns `exp`. `iss` has already selected `issuer`.
-pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Policy, issuer: &IssuerPolicy, now: u64) -> Result<f64, AuthError> {
+pub(crate) fn check(claims: &Object, typ: Option<&str>, policy: &Policy, issuer: &IssuerPolicy, now: u64) -> Result<f64, AuthError> {
     let exp = check_time(claims, policy.leeway_seconds, now)?;
 
     // RFC 9068 §4 / RFC 8707: the token must be meant for this resource. A
@@ -105,7 +107,7 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
         if name == "aud" && issuer.audience_optional {
             continue;
         }
-        let value = json::member(claims, name).filter(|v| !v.is_null()).ok_or_else(|| AuthError::ClaimMissing { claim: name.clone() })?;
+        let value = claims.get(name).filter(|v| !v.is_null()).ok_or_else(|| AuthError::ClaimMissing { claim: name.clone() })?;
         let type_ok = if STRING_CLAIMS.contains(&name.as_str()) {
             value.is_string()
         } else if NUMBER_CLAIMS.contains(&name.as_str()) {
@@ -119,13 +121,13 @@ pub(crate) fn check(claims: &Map<String, Value>, typ: Option<&str>, policy: &Pol
     }
     // Optional identity claims must still have the right type when present.
     for name in ["sub", "client_id", "jti"] {
-        if json::member(claims, name).is_some_and(|v| !v.is_string()) {
+        if claims.get(name).is_some_and(|v| !v.is_string()) {
             return Err(AuthError::ClaimInvalid { claim: name.to_owned() });
         }
     }
 
     for (claim, want) in &issuer.required_claim_values {
-        if json::member(claims, claim).and_then(Value::as_str) != Some(want.as_str()) {
+        if claims.get(claim).and_then(Member::as_str) != Some(want.as_str()) {
             return Err(AuthError::ClaimValue { claim: claim.clone() });
         }
     }
@@ -182,9 +184,9 @@ mod tests {
         ];
         for leeway in [0u64, 1, 60] {
             for c in &cases {
-                let claims = c.as_object().unwrap();
+                let claims = &Object::parse(c.to_string().into_bytes()).unwrap();
                 let (from, until) = time_window(claims, leeway).unwrap();
-                let exp = claims["exp"].as_f64().unwrap();
+                let exp = c["exp"].as_f64().unwrap();
                 let start = from.saturating_sub(100).min((exp as u64).saturating_sub(200));
                 let mut valid = Vec::new();
                 for now in start..(exp as u64 + leeway + 100) {
@@ -202,6 +204,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(time_window(json!({ "nbf": 1 }).as_object().unwrap(), 0), None);
+        assert_eq!(time_window(&crate::json::object(json!({ "nbf": 1 })), 0), None);
     }
 }

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::claim_path::ClaimPath;
 use crate::error::ConfigError;
@@ -154,9 +154,9 @@ pub enum Tenants {
 impl IssuerPattern {
     /// True if `iss` is this pattern filled with the token's own `claim`
     /// value, which is a string without `/` that `tenants` allows.
-    pub fn matches(&self, iss: &str, claims: &Map<String, Value>) -> bool {
+    pub fn matches(&self, iss: &str, claims: &crate::json::Object) -> bool {
         let Some(tenant) = iss.strip_prefix(self.prefix.as_str()).and_then(|rest| rest.strip_suffix(self.suffix.as_str())) else { return false };
-        let own = crate::json::member(claims, &self.claim).and_then(Value::as_str);
+        let own = claims.get(&self.claim).and_then(crate::json::Member::as_str);
         !tenant.is_empty()
             && !tenant.contains('/')
             && own == Some(tenant)
@@ -625,7 +625,7 @@ impl Policy {
     /// The issuer a token with this `iss` and these claims comes from: the
     /// entry whose `issuer` is exactly `iss`, else the first whose placeholder
     /// the token fills with its own claim value and an allowed tenant.
-    pub fn issuer_of(&self, iss: &str, claims: &Map<String, Value>) -> Option<&IssuerPolicy> {
+    pub fn issuer_of(&self, iss: &str, claims: &crate::json::Object) -> Option<&IssuerPolicy> {
         self.issuers
             .iter()
             .find(|i| i.pattern.is_none() && i.issuer == iss)
@@ -679,7 +679,7 @@ mod tests {
         assert_eq!(i.required_claim_values, [("token_use".to_owned(), "access".to_owned())]);
         assert_eq!(p.scope_implies["vet:admin"], ["api://vet/Pets.Write", "api://vet/Pets.Read"], "transitive");
         assert_eq!(p.challenge_scopes, ChallengeScopes::Needed);
-        let claims = |tid: &str| serde_json::json!({ "tid": tid }).as_object().unwrap().clone();
+        let claims = |tid: &str| crate::json::object(serde_json::json!({ "tid": tid }));
         assert!(p.issuer_of("https://login.example/t1/v2.0", &claims("t1")).is_some());
         assert!(p.issuer_of("https://login.example/t1/v2.0", &claims("t2")).is_none(), "the tenant must be the token's own");
         assert!(p.issuer_of("https://login.example/t3/v2.0", &claims("t3")).is_none(), "not a listed tenant");

@@ -5,11 +5,9 @@
 //! refuse outright. `jku`, `x5u`, `jwk` and `x5c` are never read: keys come
 //! only from the configured issuer's key set (RFC 8725 §3.10).
 
-use serde_json::{Map, Value};
-
 use crate::base64url;
 use crate::error::AuthError;
-use crate::json::{self, JsonError};
+use crate::json::{JsonError, Member, Object};
 use crate::jwa::{self, Algorithm};
 
 /// A parsed, not yet verified, compact JWS carrying a JWT claims set.
@@ -24,7 +22,7 @@ pub struct Jws<'a> {
     /// The header's `typ`, if any.
     pub typ: Option<String>,
     /// The claims set.
-    pub claims: Map<String, Value>,
+    pub claims: Object,
     /// The decoded signature.
     pub signature: Vec<u8>,
 }
@@ -37,11 +35,10 @@ fn json_error(e: JsonError, syntax: AuthError) -> AuthError {
     }
 }
 
-fn optional_string(header: &Map<String, Value>, name: &str) -> Result<Option<String>, AuthError> {
-    match json::member(header, name) {
+fn optional_string(header: &Object, name: &str) -> Result<Option<String>, AuthError> {
+    match header.get(name) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(AuthError::InvalidHeader),
+        Some(member) => member.as_str().map(|s| Some(s.to_owned())).ok_or(AuthError::InvalidHeader),
     }
 }
 
@@ -61,25 +58,25 @@ pub fn parse(token: &str) -> Result<Jws<'_>, AuthError> {
     };
 
     let header_bytes = base64url::decode(h.as_bytes()).map_err(|_| AuthError::Base64Url)?;
-    let header = json::parse_object(&header_bytes).map_err(|e| json_error(e, AuthError::InvalidHeader))?;
+    let header = Object::parse(header_bytes).map_err(|e| json_error(e, AuthError::InvalidHeader))?;
 
-    let alg = match json::member(&header, "alg") {
-        Some(Value::String(name)) if jwa::is_none(name) => return Err(AuthError::AlgorithmNone),
-        Some(Value::String(name)) if jwa::is_symmetric(name) => return Err(AuthError::AlgorithmSymmetric),
-        Some(Value::String(name)) => Algorithm::from_name(name).ok_or(AuthError::AlgorithmNotAllowed)?,
-        _ => return Err(AuthError::AlgorithmMissing),
+    let alg = match header.get("alg").and_then(Member::as_str) {
+        Some(name) if jwa::is_none(name) => return Err(AuthError::AlgorithmNone),
+        Some(name) if jwa::is_symmetric(name) => return Err(AuthError::AlgorithmSymmetric),
+        Some(name) => Algorithm::from_name(name).ok_or(AuthError::AlgorithmNotAllowed)?,
+        None => return Err(AuthError::AlgorithmMissing),
     };
-    if header.contains_key("crit") {
+    if header.contains("crit") {
         return Err(AuthError::CriticalHeader);
     }
-    if header.contains_key("b64") {
+    if header.contains("b64") {
         return Err(AuthError::UnencodedPayload);
     }
     let kid = optional_string(&header, "kid")?;
     let typ = optional_string(&header, "typ")?;
 
     let payload = base64url::decode(p.as_bytes()).map_err(|_| AuthError::Base64Url)?;
-    let claims = json::parse_object(&payload).map_err(|e| json_error(e, AuthError::InvalidPayload))?;
+    let claims = Object::parse(payload).map_err(|e| json_error(e, AuthError::InvalidPayload))?;
     let signature = base64url::decode(s.as_bytes()).map_err(|_| AuthError::Base64Url)?;
 
     Ok(Jws { signing_input: &token.as_bytes()[..h.len() + 1 + p.len()], alg, kid, typ, claims, signature })

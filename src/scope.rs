@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::claim_path::ClaimPath;
 use crate::error::AuthError;
+use crate::json::Object;
 
 /// True if `s` is one RFC 6749 §3.3 `scope-token`: `1*( %x21 / %x23-5B / %x5D-7E )`.
 ///
@@ -32,7 +33,7 @@ pub(crate) fn insert(set: &mut Vec<String>, scope: &str) {
 /// member `"x pet-profile:write"`, a tab, a quote, non-ASCII) is dropped.
 /// Granting it would hand the origin, which reads the space-separated
 /// `X-MCP-Auth-Scopes` header, scopes the gateway never decided on.
-pub fn granted(claims: &Map<String, Value>, scope_claims: &[ClaimPath]) -> Result<Vec<String>, AuthError> {
+pub fn granted(claims: &Object, scope_claims: &[ClaimPath]) -> Result<Vec<String>, AuthError> {
     let mut out = Vec::new();
     let mut grant = |s: &str| {
         if is_scope_token(s) {
@@ -41,9 +42,13 @@ pub fn granted(claims: &Map<String, Value>, scope_claims: &[ClaimPath]) -> Resul
     };
     for path in scope_claims {
         let invalid = || AuthError::ClaimInvalid { claim: path.to_string() };
-        match path.find(claims) {
+        let Some(found) = path.find(claims) else { continue };
+        if let Some(s) = found.as_str() {
+            s.split(' ').for_each(&mut grant);
+            continue;
+        }
+        match found.value() {
             None | Some(Value::Null) => {}
-            Some(Value::String(s)) => s.split(' ').for_each(&mut grant),
             Some(Value::Array(items)) => {
                 for item in items {
                     grant(item.as_str().ok_or_else(invalid)?);
@@ -104,11 +109,11 @@ mod tests {
     fn union_of_string_and_array_claims() {
         let claims = json!({"scope": "a  b", "scp": ["b", "c"]});
         let names = paths(&["scope", "scp"]);
-        assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["a", "b", "c"]);
+        assert_eq!(granted(&crate::json::object(claims.clone()), &names).unwrap(), ["a", "b", "c"]);
         let bad = json!({"scp": ["a", 1]});
-        assert!(granted(bad.as_object().unwrap(), &names).is_err());
+        assert!(granted(&crate::json::object(bad.clone()), &names).is_err());
         let bad = json!({"scope": 7});
-        assert!(granted(bad.as_object().unwrap(), &names).is_err());
+        assert!(granted(&crate::json::object(bad.clone()), &names).is_err());
     }
 
     #[test]
@@ -119,9 +124,9 @@ mod tests {
             "urn:zitadel:iam:org:project:roles": {"pet-profile:write": {"123": "vet.example"}},
         });
         let names = paths(&["/realm_access/roles", "/resource_access/vetassist-mcp/roles", "/urn:zitadel:iam:org:project:roles", "/absent/roles"]);
-        assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["vet", "pet-profile:read", "pet-profile:write"]);
+        assert_eq!(granted(&crate::json::object(claims.clone()), &names).unwrap(), ["vet", "pet-profile:read", "pet-profile:write"]);
         let bad = json!({"realm_access": {"roles": [1]}});
-        assert_eq!(granted(bad.as_object().unwrap(), &names), Err(AuthError::ClaimInvalid { claim: "/realm_access/roles".into() }));
+        assert_eq!(granted(&crate::json::object(bad.clone()), &names), Err(AuthError::ClaimInvalid { claim: "/realm_access/roles".into() }));
     }
 
     #[test]
@@ -142,7 +147,7 @@ mod tests {
     fn only_scope_tokens_are_granted() {
         let names = paths(&["scope", "scp"]);
         let claims = json!({"scp": ["mcp:access", "x pet-profile:write", "a\tb", "q\"", "é", ""], "scope": "read\twrite ok"});
-        assert_eq!(granted(claims.as_object().unwrap(), &names).unwrap(), ["ok", "mcp:access"]);
+        assert_eq!(granted(&crate::json::object(claims.clone()), &names).unwrap(), ["ok", "mcp:access"]);
     }
 
     #[test]

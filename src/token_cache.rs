@@ -177,7 +177,7 @@ mod tests {
             subject: None,
             issuer: issuer.to_owned(),
             audience: vec![],
-            claims: serde_json::Map::new(),
+            claims: Default::default(),
         };
         Arc::new(Accepted { info, issuer: issuer.to_owned(), held: vec![] })
     }

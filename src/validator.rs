@@ -16,7 +16,7 @@ use crate::config::Policy;
 use crate::content;
 use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
 use crate::error::AuthError;
-use crate::json;
+use crate::json::{Member, Object};
 use crate::jwa::Algorithm;
 use crate::jwks::set::{Jwk, JwksError, KeySet, SkippedKey};
 use crate::jws;
@@ -50,7 +50,7 @@ pub struct AuthInfo {
     /// `aud`, as a list.
     pub audience: Vec<String>,
     /// Every claim of the token.
-    pub claims: Map<String, Value>,
+    pub claims: Object,
 }
 
 impl fmt::Debug for AuthInfo {
@@ -396,7 +396,7 @@ impl<V: SignatureVerifier> Validator<V> {
             return self.policy.issuer(&issuer).map(|i| i.issuer.as_str());
         }
         let jws = jws::parse(token).ok()?;
-        let iss = json::member(&jws.claims, "iss")?.as_str()?;
+        let iss = jws.claims.get("iss")?.as_str()?;
         self.policy.issuer_of(iss, &jws.claims).map(|i| i.issuer.as_str())
     }
 
@@ -425,7 +425,7 @@ impl<V: SignatureVerifier> Validator<V> {
     fn prepare(&self, token: &str) -> Result<PendingSignature, AuthError> {
         let jws = jws::parse(token)?;
 
-        let iss = json::member(&jws.claims, "iss").and_then(Value::as_str).ok_or(AuthError::UnknownIssuer)?;
+        let iss = jws.claims.get("iss").and_then(Member::as_str).ok_or(AuthError::UnknownIssuer)?;
         let issuer = self.policy.issuer_of(iss, &jws.claims).ok_or(AuthError::UnknownIssuer)?;
         if !issuer.algorithms.contains(&jws.alg) {
             return Err(AuthError::AlgorithmNotAllowed);
@@ -459,12 +459,12 @@ impl<V: SignatureVerifier> Validator<V> {
 
     /// Step 7 for a token whose signature verified under the configured
     /// issuer entry `issuer`: claims, then the `AuthInfo` and what it holds.
-    fn accept(&self, token: String, issuer: &str, typ: Option<&str>, claims: Map<String, Value>, now: u64) -> Result<Accepted, AuthError> {
+    fn accept(&self, token: String, issuer: &str, typ: Option<&str>, claims: Object, now: u64) -> Result<Accepted, AuthError> {
         let entry = self.policy.issuer(issuer).ok_or(AuthError::UnknownIssuer)?;
         let exp = claims::check(&claims, typ, &self.policy, entry, now)?;
         let scopes = scope::granted(&claims, &entry.scope_claims)?;
         let held = scope::held(&scopes, entry.scope_prefix.as_deref(), &self.policy.scope_implies);
-        let string_claim = |name: &str| json::member(&claims, name).and_then(Value::as_str).map(str::to_owned);
+        let string_claim = |name: &str| claims.get(name).and_then(Member::as_str).map(str::to_owned);
         let info = AuthInfo {
             token,
             client_id: claims::client_id(&claims, entry).map(str::to_owned),
@@ -506,7 +506,7 @@ pub struct PendingSignature {
     load: u64,
     alg: Algorithm,
     typ: Option<String>,
-    claims: Map<String, Value>,
+    claims: Object,
     signature: Vec<u8>,
     candidates: Vec<usize>,
     needs: Result<Vec<String>, AuthError>,

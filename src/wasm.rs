@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::crypto::host::node::{NodeBackend, NodeCrypto};
 use crate::crypto::host::webcrypto::WebCrypto;
+use crate::json::Object;
 use crate::jwks::refresh::{Action, Fetched, Input, Job, KeyRefresh, Need, RefreshSettings};
 use crate::mcp::Operation;
 use crate::responses;
@@ -520,7 +521,11 @@ impl Holder {
             subject: None,
             issuer: h.issuer,
             audience: Vec::new(),
-            claims: h.claims,
+            // Read back as the core reads a token's claims (nesting bounded likewise).
+            claims: serde_json::to_vec(&h.claims)
+                .ok()
+                .and_then(|claims| Object::parse(claims).ok())
+                .ok_or_else(|| JsValue::from_str("not an AuthInfo: its claims nest too deep"))?,
         })
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mcp_edge_auth::crypto::verify_jws_signature;
+use mcp_edge_auth::json::Member;
 use mcp_edge_auth::{base64url, Config, Policy, Validator};
 use serde_json::Value;
 
@@ -68,7 +69,8 @@ fn run_case(file: &Value, case: &Value) -> Vec<String> {
                 }
             }
             let claims = &info.claims;
-            if info.issuer != claims["iss"] || info.resource != config["resource"] || info.subject.as_deref() != claims.get("sub").and_then(Value::as_str) {
+            let claim = |name: &str| claims.get(name).and_then(Member::as_str);
+            if Some(info.issuer.as_str()) != claim("iss") || info.resource != config["resource"] || info.subject.as_deref() != claim("sub") {
                 problems.push("authInfo does not reflect the token".into());
             }
         }

@@ -1,15 +1,20 @@
 //! JSON-RPC inspection and the scopes it implies; the media-type rule and
-//! resource URI keys on the same bytes read as text.
+//! resource URI keys on the same bytes read as text; the token reader's
+//! JSON objects against the strict tree parser on the same bytes.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use mcp_edge_auth::json::{self, Object};
 use mcp_edge_auth::{content, mcp, resource_uri, Policy};
 
 fuzz_target!(|data: &[u8]| {
     static P: OnceLock<Policy> = OnceLock::new();
     let policy = P.get_or_init(|| Policy::from_json(include_str!("../seeds/config.json")).expect("seed config"));
+    // A header or claims set is accepted, and reads, exactly as the tree parser reads it.
+    let object = Object::parse(data.to_vec());
+    assert_eq!(object.as_ref().map(Object::to_map).ok(), json::parse_object(data).ok());
     if let Ok(ops) = mcp::inspect(data, 1 << 20) {
         let _ = mcp::needed_scopes(policy, &ops);
     }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{Policy, TypPolicy};
 use crate::error::AuthError;
+use crate::json::Object;
 use crate::jwks::KeySet;
 use crate::{base64url, scope, Refusal};
 
@@ -77,7 +78,9 @@ fn list(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 /// What a refusal means for this token: `(summary, expected, found)`.
 pub fn explain(policy: &Policy, keys: &BTreeMap<String, KeySet>, token: &str, refusal: &Refusal, now: u64) -> (String, String, String) {
     let (header, claims) = unverified_parts(token);
-    let issuer = claims.get("iss").and_then(Value::as_str).and_then(|iss| policy.issuer_of(iss, &claims));
+    // The core's own reading of them, for the issuer and scopes it would see.
+    let object = serde_json::to_vec(&claims).ok().and_then(|claims| Object::parse(claims).ok()).unwrap_or_default();
+    let issuer = claims.get("iss").and_then(Value::as_str).and_then(|iss| policy.issuer_of(iss, &object));
     let code = refusal.error.code();
     let refused = |what: &str| format!("refused ({code}): {what}");
     match &refusal.error {
@@ -167,7 +170,7 @@ pub fn explain(policy: &Policy, keys: &BTreeMap<String, KeySet>, token: &str, re
             (refused("its type is not an access token's"), want.into(), format!("typ {}", shown(header.get("typ"))))
         }
         AuthError::InsufficientScope => {
-            let granted = issuer.and_then(|i| scope::granted(&claims, &i.scope_claims).ok()).unwrap_or_default();
+            let granted = issuer.and_then(|i| scope::granted(&object, &i.scope_claims).ok()).unwrap_or_default();
             let needed = refusal.caller.as_ref().map(|c| c.needed.clone()).unwrap_or_default();
             (refused("it lacks a scope every request needs"), format!("scopes {}", list(&needed)), format!("scopes {}", list(&granted)))
         }
