@@ -154,3 +154,25 @@ test('a header value longer than the wrapper reuses for encoding is decided as a
     assert.equal(r.code, code);
   }
 });
+
+test('every caller gets its own AuthInfo: fields, a resource URL and the claims, written out whole by JSON.stringify', async () => {
+  const { v, token, now } = await acceptedCase('scheme in lower case');
+  const first = (await v.verify(`Bearer ${token}`, { now })).authInfo;
+  const second = (await v.verify(`Bearer ${token}`, { now })).authInfo;
+  assert.equal(first.token, token);
+  const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url'));
+  assert.deepEqual(first.claims, payload);
+  assert.equal(first.issuer, payload.iss);
+  assert.ok(first.resource instanceof URL);
+  // What one caller changes, another does not see.
+  first.scopes.push('changed');
+  first.resource = new URL('https://elsewhere.example/');
+  first.claims = { replaced: true };
+  assert.ok(!second.scopes.includes('changed'));
+  assert.notEqual(second.resource.href, 'https://elsewhere.example/');
+  assert.deepEqual(second.claims, payload);
+  const written = JSON.parse(JSON.stringify(second));
+  assert.deepEqual(Object.keys(written).sort(), ['audience', 'claims', 'clientId', 'expiresAt', 'issuer', 'resource', 'scopes', 'subject', 'token'].filter((k) => k !== 'subject' || second.subject !== undefined).sort());
+  assert.equal(written.resource, second.resource.href);
+  assert.deepEqual(written.claims, payload);
+});
