@@ -58,7 +58,7 @@ pub fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Valu
     object.iter().find_map(|(k, v)| (k == name).then_some(v))
 }
 
-/// Most members of an object [`member`] scans.
+/// Most members of an object [`member`] scans, and [`Object`] checks for a repeated name pairwise.
 const SCAN_MEMBERS: usize = 16;
 
 /// Parses `input` as a JSON object (the shape of JOSE headers, claims sets and JWKs).
@@ -157,14 +157,20 @@ impl Object {
         let text = String::from_utf8(input).map_err(|_| JsonError::Syntax)?.into_boxed_str();
         let violation = Cell::new(None);
         let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
-        let read = Strict { text: Some(&text), members: true, ..Strict::tree(MAX_DEPTH, &violation) }.deserialize(&mut de).and_then(|m| de.end().map(|()| m));
+        let read = Strict { keep: Keep::Members(&text), ..Strict::tree(MAX_DEPTH, &violation) }.deserialize(&mut de).and_then(|m| de.end().map(|()| m));
         let members = match (read, violation.get()) {
-            (Ok(Item::Members(m)), None) => m.into_iter().map(|(name, item)| (name, item.into_slot())).collect(),
+            (Ok(Item::Members(m)), None) => m,
             (_, Some(v)) => return Err(v),
             // Not an object, or not JSON.
             (_, None) => return Err(JsonError::Syntax),
         };
         Object::indexed(text, members)
+    }
+
+    /// `map` (JSON the host parsed itself) read back as the core reads a
+    /// document, nesting bounded likewise.
+    pub fn from_map(map: &Map<String, Value>) -> Result<Object, JsonError> {
+        Object::parse(serde_json::to_vec(map).map_err(|_| JsonError::Syntax)?)
     }
 
     /// The object, or why not: a name twice. A small object's names are
@@ -308,7 +314,8 @@ fn heapsort(items: &mut [u32], less: impl Fn(u32, u32) -> bool) {
     }
 }
 
-/// Where `s`, borrowed from `text`, sits in it; `None` if it is not there.
+/// Where `s` sits in `text`; `None` if it is not a slice of it (a string
+/// serde_json decoded into a buffer of its own, having met an escape).
 fn span(text: &str, s: &str) -> Option<Text> {
     let start = (s.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
     let end = start.checked_add(s.len()).filter(|&end| end <= text.len())?;
@@ -322,7 +329,7 @@ enum Item {
     /// Any value but a string read as a span.
     Other(Value),
     /// The members of the object [`Object::parse`] reads.
-    Members(Vec<(Text, Item)>),
+    Members(Vec<(Text, Slot)>),
 }
 
 impl Item {
@@ -343,21 +350,29 @@ impl Item {
     }
 }
 
+/// How [`Strict`] keeps what it reads.
+#[derive(Clone, Copy)]
+enum Keep<'a> {
+    /// A [`Value`] tree.
+    Tree,
+    /// A member value of an [`Object`]: a string as a span of the document.
+    Spans(&'a str),
+    /// The [`Object`] itself: its members listed, not mapped.
+    Members(&'a str),
+}
+
 /// The one reader of untrusted JSON (one copy of serde_json's parser in
-/// the wasm builds): a [`Value`] tree, or, given the document's `text`, an
-/// [`Object`]'s members with strings as spans of it.
+/// the wasm builds): a [`Value`] tree, or an [`Object`]'s members with
+/// strings as spans of the document.
 struct Strict<'a> {
     depth: usize,
     violation: &'a Cell<Option<JsonError>>,
-    /// The document, when this value's strings are kept as spans of it.
-    text: Option<&'a str>,
-    /// True for the object [`Object::parse`] reads: its members are listed, not mapped.
-    members: bool,
+    keep: Keep<'a>,
 }
 
 impl<'a> Strict<'a> {
     fn tree(depth: usize, violation: &'a Cell<Option<JsonError>>) -> Self {
-        Strict { depth, violation, text: None, members: false }
+        Strict { depth, violation, keep: Keep::Tree }
     }
 
     fn nested<E: serde::de::Error>(&self) -> Result<Self, E> {
@@ -369,9 +384,9 @@ impl<'a> Strict<'a> {
     }
 
     fn string(&self, v: &str) -> Item {
-        match self.text {
-            Some(text) => Item::Str(span(text, v).unwrap_or_else(|| Text::Own(v.into()))),
-            None => Item::Other(Value::String(v.to_owned())),
+        match self.keep {
+            Keep::Tree => Item::Other(Value::String(v.to_owned())),
+            Keep::Spans(text) | Keep::Members(text) => Item::Str(span(text, v).unwrap_or_else(|| Text::Own(v.into()))),
         }
     }
 }
@@ -401,17 +416,14 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Item, E> {
         Number::from_f64(v).map(|n| Item::Other(Value::Number(n))).ok_or_else(|| E::custom("non-finite number"))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Item, E> {
+    // Borrowed or not, a string is a span only if it lies in the document.
+    fn visit_str<E>(self, v: &str) -> Result<Item, E> {
         Ok(self.string(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Item, E> {
-        // Not borrowed from the document (it held escapes): never a span.
-        Ok(Strict { text: None, ..self }.string(v))
-    }
     fn visit_string<E>(self, v: String) -> Result<Item, E> {
-        Ok(match self.text {
-            Some(_) => Item::Str(Text::Own(v.into_boxed_str())),
-            None => Item::Other(Value::String(v)),
+        Ok(match self.keep {
+            Keep::Tree => Item::Other(Value::String(v)),
+            Keep::Spans(_) | Keep::Members(_) => Item::Str(Text::Own(v.into_boxed_str())),
         })
     }
     fn visit_unit<E>(self) -> Result<Item, E> {
@@ -427,12 +439,12 @@ impl<'de> Visitor<'de> for Strict<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
         let inner = self.nested()?;
-        if let (true, Some(text)) = (self.members, self.text) {
+        if let Keep::Members(text) = self.keep {
             // Names checked for repeats once all are read (Object::indexed).
             let mut members = Vec::with_capacity(TOP_MEMBERS);
             while let Some(name) = map.next_key_seed(Name(text))? {
-                let value = Strict { text: Some(text), ..Strict::tree(inner.depth, inner.violation) };
-                members.push((name, map.next_value_seed(value)?));
+                let value = Strict { keep: Keep::Spans(text), ..Strict::tree(inner.depth, inner.violation) };
+                members.push((name, map.next_value_seed(value)?.into_slot()));
             }
             return Ok(Item::Members(members));
         }
@@ -465,11 +477,8 @@ impl<'de> Visitor<'de> for Name<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text, E> {
-        Ok(span(self.0, v).unwrap_or_else(|| Text::Own(v.into())))
-    }
     fn visit_str<E>(self, v: &str) -> Result<Text, E> {
-        Ok(Text::Own(v.into()))
+        Ok(span(self.0, v).unwrap_or_else(|| Text::Own(v.into())))
     }
 }
 
@@ -570,6 +579,14 @@ mod tests {
         assert_eq!(Object::parse(br#"{"x":[{"a":1,"a":2}]}"#.to_vec()).map(|_| ()), Err(JsonError::DuplicateMember));
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert_eq!(Object::parse(deep.into_bytes()).map(|_| ()), Err(JsonError::TooDeep));
+    }
+
+    #[test]
+    fn a_string_member_is_a_string_with_or_without_escapes() {
+        let object = Object::parse(br#"{"plain":"a","\u0065scaped":"\n\u00e9","n":1}"#.to_vec()).unwrap();
+        assert_eq!(object.get("plain"), Some(Member::Str("a")));
+        assert_eq!(object.get("escaped"), Some(Member::Str("\n\u{e9}")));
+        assert_eq!(object.get("n").and_then(Member::value), Some(&Value::from(1)));
     }
 
     #[test]

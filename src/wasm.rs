@@ -521,11 +521,7 @@ impl Holder {
             subject: None,
             issuer: h.issuer,
             audience: Vec::new(),
-            // Read back as the core reads a token's claims (nesting bounded likewise).
-            claims: serde_json::to_vec(&h.claims)
-                .ok()
-                .and_then(|claims| Object::parse(claims).ok())
-                .ok_or_else(|| JsValue::from_str("not an AuthInfo: its claims nest too deep"))?,
+            claims: Object::from_map(&h.claims).map_err(|_| JsValue::from_str("not an AuthInfo: its claims nest too deep"))?,
         })
     }
 }

@@ -79,7 +79,7 @@ fn list(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 pub fn explain(policy: &Policy, keys: &BTreeMap<String, KeySet>, token: &str, refusal: &Refusal, now: u64) -> (String, String, String) {
     let (header, claims) = unverified_parts(token);
     // The core's own reading of them, for the issuer and scopes it would see.
-    let object = serde_json::to_vec(&claims).ok().and_then(|claims| Object::parse(claims).ok()).unwrap_or_default();
+    let object = Object::from_map(&claims).unwrap_or_default();
     let issuer = claims.get("iss").and_then(Value::as_str).and_then(|iss| policy.issuer_of(iss, &object));
     let code = refusal.error.code();
     let refused = |what: &str| format!("refused ({code}): {what}");
