@@ -9,6 +9,7 @@
 // through `distinctTokens` distinct tokens.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,28 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/**
+ * One request on a connection of its own, closed after the answer:
+ * {status, text}. The harness's own checks use this, not fetch: fetch keeps
+ * an idle connection for some 4–5 s, workerd closes one idle for 5 s, and a
+ * request written on a connection the server is closing fails with "other
+ * side closed" (seen after a Worker sat idle while the next one was bundled).
+ */
+export function once(url, { method = 'GET', headers = {}, body, timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...headers, connection: 'close' }, agent: false, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** Starts a process in its own group; stop() ends the group (wrangler → workerd). */
 function startGroup(cmd, args, options) {
@@ -87,7 +110,7 @@ export async function startWorker(name, main, vars, port, { inspector = true } =
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 240; i++) {
     try {
-      await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) });
+      await once(`${url}/`, { timeoutMs: 1000 });
       return { url, stop: p.stop };
     } catch {
       await new Promise((r) => setTimeout(r, 500));
@@ -233,10 +256,10 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
           log(`    ${g.name}: starting on :${port}`);
           const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config), ...g.vars }, port, { inspector: setting.inspector });
           running.push({ g, w, tokens, samples: [] });
-          const check = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
-          if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${await check.text()}`);
+          const check = await once(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
+          if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${check.text}`);
           if (!g.open) {
-            const refused = await fetch(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+            const refused = await once(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
             if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
           }
         }

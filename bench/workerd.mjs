@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { GATEWAYS, freePort, load, median, quiet, sequential, startUpstream } from './gateway.mjs';
+import { GATEWAYS, freePort, load, median, once, quiet, sequential, startUpstream } from './gateway.mjs';
 import { ISSUER, SCOPE, jwksOf, token } from './tokens.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -99,7 +99,7 @@ export async function startBare(id, main, bindings, port, { args = [] } = {}) {
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
     try {
-      await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) });
+      await once(`${url}/`, { timeoutMs: 1000 });
       return { url, pid: child.pid, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -153,10 +153,10 @@ export async function benchBareWorkerd(keys, { connections = 32, seconds = 8, wa
     }
     for (const { w, worker, tokens } of running) {
       const t = tokens.cached[0];
-      const ok = await fetch(`${worker.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
-      if (ok.status !== 200) throw new Error(`${w.name}: a valid request got ${ok.status}: ${(await ok.text()).slice(0, 300)}`);
+      const ok = await once(`${worker.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
+      if (ok.status !== 200) throw new Error(`${w.name}: a valid request got ${ok.status}: ${ok.text.slice(0, 300)}`);
       if (!w.open) {
-        const refused = await fetch(`${worker.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const refused = await once(`${worker.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
         if (refused.status !== 401) throw new Error(`${w.name}: a request without a token got ${refused.status}`);
       }
     }
