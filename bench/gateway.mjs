@@ -36,9 +36,10 @@ export const freePort = () =>
 /**
  * One request on a connection of its own, closed after the answer:
  * {status, text}. The harness's own checks use this, not fetch: fetch keeps
- * an idle connection for some 4–5 s, workerd closes one idle for 5 s, and a
- * request written on a connection the server is closing fails with "other
- * side closed" (seen after a Worker sat idle while the next one was bundled).
+ * the connection for the next request, workerd closes one idle for 5 s, and
+ * while the harness blocks its event loop for seconds (bundling the next
+ * Worker, signing tokens) that close goes unseen, so the next request was
+ * written on a closed connection and failed with "other side closed".
  */
 export function once(url, { method = 'GET', headers = {}, body, timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -122,6 +123,18 @@ export async function startWorker(name, main, vars, port, { inspector = true } =
 
 const BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_pet_profile', arguments: { pet: 'rex' } } });
 const headersFor = (token) => ({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` });
+
+/**
+ * Throws unless the Worker at `url` lets a valid request through (200) and,
+ * unless it is `open` (checks no token), refuses one without a token (401).
+ */
+export async function checkGate(url, token, { name, open = false }) {
+  const ok = await once(`${url}/mcp`, { method: 'POST', headers: headersFor(token), body: BODY });
+  if (ok.status !== 200) throw new Error(`${name}: a valid request got ${ok.status}: ${ok.text.slice(0, 300)}`);
+  if (open) return;
+  const refused = await once(`${url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  if (refused.status !== 401) throw new Error(`${name}: a request without a token got ${refused.status}`);
+}
 
 export function load(url, tokens, { connections, seconds, onResponse }) {
   let i = 0;
@@ -256,12 +269,7 @@ export async function benchGateway(keys, { connections = 32, seconds = 10, warmu
           log(`    ${g.name}: starting on :${port}`);
           const w = await startWorker(`${setting.id}-${g.id}`, g.main, { UPSTREAM_URL: up.upstream, MCP_AUTH: JSON.stringify(config), ...g.vars }, port, { inspector: setting.inspector });
           running.push({ g, w, tokens, samples: [] });
-          const check = await once(`${w.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${tokens[0]}`, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
-          if (check.status !== 200) throw new Error(`${g.name}: a valid request got ${check.status}: ${check.text}`);
-          if (!g.open) {
-            const refused = await once(`${w.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-            if (refused.status !== 401) throw new Error(`${g.name}: a request without a token got ${refused.status}`);
-          }
+          await checkGate(w.url, tokens[0], g);
         }
         for (let round = 1; round <= rounds; round++) {
           log(`    round ${round} of ${rounds}`);

@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { GATEWAYS, freePort, load, median, once, quiet, sequential, startUpstream } from './gateway.mjs';
+import { GATEWAYS, checkGate, freePort, load, median, once, quiet, sequential, startUpstream } from './gateway.mjs';
 import { ISSUER, SCOPE, jwksOf, token } from './tokens.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -151,15 +151,7 @@ export async function benchBareWorkerd(keys, { connections = 32, seconds = 8, wa
       const tokens = Object.fromEntries(WORKLOADS.map((l) => [l.id, Array.from({ length: l.distinct }, (_, n) => token(keys, 'ES256', n, { aud: resource }))]));
       running.push({ w, worker, tokens, samples: Object.fromEntries(WORKLOADS.map((l) => [l.id, []])) });
     }
-    for (const { w, worker, tokens } of running) {
-      const t = tokens.cached[0];
-      const ok = await once(`${worker.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_pet_profile"}}' });
-      if (ok.status !== 200) throw new Error(`${w.name}: a valid request got ${ok.status}: ${ok.text.slice(0, 300)}`);
-      if (!w.open) {
-        const refused = await once(`${worker.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-        if (refused.status !== 401) throw new Error(`${w.name}: a request without a token got ${refused.status}`);
-      }
-    }
+    for (const { w, worker, tokens } of running) await checkGate(worker.url, tokens.cached[0], w);
     for (let round = 1; round <= rounds; round++) {
       for (const l of WORKLOADS) {
         log(`    round ${round} of ${rounds}, ${l.id} tokens`);
