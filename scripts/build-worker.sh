@@ -12,9 +12,19 @@ setup_wasm
 
 # Its own target dir, so the npm build (feature "wasm") and this one do not evict each other.
 cargo build --quiet --profile wasm --target wasm32-unknown-unknown --lib --features worker --target-dir target/worker
+wasm=target/worker/wasm32-unknown-unknown/wasm/mcp_edge_auth.wasm
 out=build/worker
+# Cargo leaves the module untouched when nothing it is built from changed; the
+# rest is skipped when build/worker was finished (shim.mjs is written last) after
+# that module, this script and the JS tools (wasm-opt) were last changed. So
+# build-npm.sh, wrangler dev's build command and the scripts run after them in
+# one test run build the Worker once.
+if up_to_date "$out/shim.mjs" "$wasm" scripts/build-worker.sh js/node_modules/.mcp-edge-auth-installed && [ -f "$out/mcp_edge_auth_bg.wasm" ]; then
+  echo "$out/shim.mjs"
+  exit 0
+fi
 rm -rf "$out"
-wasm-bindgen --target web --out-dir "$out" target/worker/wasm32-unknown-unknown/wasm/mcp_edge_auth.wasm
+wasm-bindgen --target web --out-dir "$out" "$wasm"
 js/node_modules/.bin/wasm-opt -Oz "$out/mcp_edge_auth_bg.wasm" -o "$out/mcp_edge_auth_bg.wasm"
 # http.js as wasm-bindgen placed it (its folder is named by a hash of the crate).
 http_js=$(cd "$out" && ls snippets/*/src/worker/http.js)

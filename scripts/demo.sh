@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_wasm
 npm_install examples/vetassist
-# The npm package, for its doctor command (it builds the Worker too).
+# The npm package, for its doctor command (it builds the Worker too, which
+# wrangler dev's build command then finds current); both are reused when
+# nothing they are made of changed since they were last built.
 bash scripts/build-npm.sh > /dev/null
 
 once=0

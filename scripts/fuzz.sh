@@ -9,7 +9,11 @@
 #            (tests/js/differential.test.mjs; builds the Worker and the package first)
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 20 s, all targets)
 # Runs on the stable toolchain (RUSTC_BOOTSTRAP enables the sanitizer flags).
-# A crash leaves its input in fuzz/artifacts/<target>/; turn it into a vector.
+# What each target checks of an input is fuzz/invariants/<target>.rs, which
+# tests/fuzz_corpora.rs also runs natively over every file in fuzz/corpus/<target>/
+# on each test run (the test command does not fuzz: this script is the real run).
+# A crash leaves its input in fuzz/artifacts/<target>/; turn it into a vector, or
+# add it to fuzz/corpus/<target>/ so that every test run replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

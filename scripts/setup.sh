@@ -46,6 +46,16 @@ npm_install() { # dir
   touch "$stamp"
 }
 
+# True when OUTPUT exists and nothing under the INPUTs (files or folders) is
+# newer: the build scripts then skip work whose result is already there.
+up_to_date() { # output input...
+  local out=$1 newer
+  shift
+  [ -e "$out" ] || return 1
+  newer=$(find "$@" -newer "$out" -print -quit) || return 1
+  [ -z "$newer" ]
+}
+
 setup_wasm() {
   if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown

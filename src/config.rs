@@ -43,7 +43,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// TypeScript types name the same fields.)
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[allow(missing_docs)] // each field is documented in the README's config table
+#[allow(missing_docs)] // each field is documented in docs/configuration.md's table
 pub struct Config {
     pub resource: Option<String>,
     #[serde(default)]

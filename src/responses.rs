@@ -62,7 +62,7 @@ pub fn cors(allowed_origins: &[String], origin: Option<&str>) -> Vec<(&'static s
 
 /// A refusal: its status, the challenge in `WWW-Authenticate`, `Retry-After`
 /// for a 503, and `{error?, error_description, code}` — fixed text only.
-pub fn refusal(refusal: &Refusal, retry_after: Option<u64>, cors: Vec<(&'static str, String)>) -> Answer {
+pub fn refusal(refusal: &Refusal, cors: Vec<(&'static str, String)>) -> Answer {
     let e = &refusal.error;
     let mut body = serde_json::Map::new();
     if let Some(code) = e.rfc6750() {
@@ -72,7 +72,7 @@ pub fn refusal(refusal: &Refusal, retry_after: Option<u64>, cors: Vec<(&'static 
     body.insert("code".into(), e.code().into());
     let mut answer = Answer::json(e.status(), &Value::Object(body), cors);
     answer.headers.push(("WWW-Authenticate", refusal.www_authenticate.clone()));
-    if let Some(seconds) = retry_after {
+    if let Some(seconds) = refusal.retry_after {
         answer.headers.push(("Retry-After", seconds.to_string()));
     }
     answer
@@ -191,7 +191,7 @@ mod tests {
     fn a_refusal_carries_its_challenge_and_fixed_text() {
         let p = policy();
         let v = crate::Validator::new(p);
-        let answer = refusal(&v.refuse(AuthError::JwksUnavailable), Some(7), cors(&[], None));
+        let answer = refusal(&Refusal { retry_after: Some(7), ..v.refuse(AuthError::JwksUnavailable) }, cors(&[], None));
         assert_eq!(answer.status, 503);
         let names: Vec<_> = answer.headers.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Content-Type", "Cache-Control", "WWW-Authenticate", "Retry-After"]);

@@ -14,16 +14,34 @@ use std::sync::Arc;
 
 use crate::AuthInfo;
 
-/// An accepted token, as the validator remembers it.
+/// An accepted token, as the validator remembers it (and a decision ends with it).
 #[derive(Clone, Debug)]
-pub(crate) struct Accepted {
+pub struct Accepted {
     /// What the caller gets.
-    pub info: AuthInfo,
+    pub(crate) info: AuthInfo,
     /// The configured issuer entry that verified it (`info.issuer` is the
     /// token's own `iss`, which differs for a `{claim}` placeholder).
-    pub issuer: String,
+    pub(crate) issuer: String,
     /// The scopes it holds for deciding: granted, prefixed, implied (scope::held).
-    pub held: Vec<String>,
+    pub(crate) held: Vec<String>,
+}
+
+impl Accepted {
+    /// What the caller is allowed to know about itself.
+    pub fn info(&self) -> &AuthInfo {
+        &self.info
+    }
+
+    /// The configured issuer entry that verified it.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The scopes it holds for deciding: granted, under the issuer's
+    /// `scopePrefix` too, and every scope `scopeImplies` gives them.
+    pub fn held(&self) -> &[String] {
+        &self.held
+    }
 }
 
 /// Most tokens remembered.

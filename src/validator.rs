@@ -15,6 +15,7 @@ use crate::config::ChallengeScopes;
 use crate::config::Policy;
 use crate::content;
 use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
+use crate::decision::Decision;
 use crate::error::AuthError;
 use crate::json::{Member, Object};
 use crate::jwa::Algorithm;
@@ -76,6 +77,10 @@ pub struct Refusal {
     /// Who was refused, when the token itself was valid (a 403): for the
     /// operator's log, never sent to the client.
     pub caller: Option<Box<RefusedCaller>>,
+    /// Seconds after which the client may try again (RFC 9110 §10.2.3
+    /// `Retry-After`), for a refusal that is no fault of the client's: the
+    /// issuer's keys cannot be had now.
+    pub retry_after: Option<u64>,
 }
 
 /// The verified caller of a request refused for what it asked, not for its token.
@@ -98,7 +103,7 @@ impl Refusal {
     }
 
     /// The refusal as the JSON object every way in reports:
-    /// `{"ok":false,"status","error"?,"code","description","wwwAuthenticate"}`.
+    /// `{"ok":false,"status","error"?,"code","description","wwwAuthenticate","retryAfter"?}`.
     pub fn to_json(&self) -> Value {
         let mut v = Map::new();
         v.insert("ok".into(), false.into());
@@ -109,6 +114,9 @@ impl Refusal {
         v.insert("code".into(), self.error.code().into());
         v.insert("description".into(), self.error.description().into());
         v.insert("wwwAuthenticate".into(), self.www_authenticate.clone().into());
+        if let Some(seconds) = self.retry_after {
+            v.insert("retryAfter".into(), seconds.into());
+        }
         Value::Object(v)
     }
 }
@@ -175,10 +183,20 @@ impl<V: SignatureVerifier> Validator<V> {
         Ok(report)
     }
 
-    /// Decides one request. `authorization` is the `Authorization` header
-    /// value or a bare token; `body` the JSON-RPC body, if any; `now` Unix seconds.
+    /// Decides one request with this validator's own (synchronous)
+    /// signature backend and the key sets loaded so far. `authorization` is
+    /// the `Authorization` header value or a bare token; `body` the JSON-RPC
+    /// body, if any; `now` Unix seconds.
     pub fn verify(&self, authorization: Option<&str>, body: Option<&[u8]>, now: u64) -> Result<AuthInfo, Refusal> {
-        self.verify_inspected(authorization, &self.inspect(body), now)
+        self.decide(&mut Decision::new(authorization, self.inspect(body)), now).map(|accepted| accepted.info.clone())
+    }
+
+    /// Drives `decision` to its end here and now: this validator's own
+    /// backend checks each signature and no key is fetched (the pure-Rust
+    /// convenience; hosts that fetch keys or check signatures with their own
+    /// crypto step a [`crate::decision::Gate`]).
+    pub fn decide(&self, decision: &mut Decision, now: u64) -> crate::decision::Verdict {
+        crate::decision::decide_here(self, decision, now)
     }
 
     /// The operations a JSON-RPC body names ([`mcp::inspect`] within `maxBodyBytes`); none without a body.
@@ -194,33 +212,12 @@ impl<V: SignatureVerifier> Validator<V> {
         self.inspect(Some(body))
     }
 
-    /// [`verify`](Self::verify) for a caller that already has the body's
-    /// operations from [`inspect`](Self::inspect) (the Worker logs the tool
-    /// named and may verify twice around a key refetch): the body is parsed once.
-    /// The signature is checked with this validator's own (synchronous) backend.
-    pub fn verify_inspected(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Result<AuthInfo, Refusal> {
-        match self.begin(authorization, operations, now) {
-            Decision::Done(result) => result,
-            Decision::Pending(pending) => self.finish_with_own_backend(pending, now),
-        }
-    }
-
     /// Everything that can be decided without the signature check: the
     /// header, the token's shape, the cache, the issuer, the algorithm and
-    /// key selection, and the signature's encoding. A host whose signature
-    /// backend is asynchronous (WebCrypto) runs [`PendingSignature::checks`]
-    /// itself, then calls [`finish`](Self::finish).
-    pub fn begin(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Decision {
-        match self.begin_shared(authorization, operations, now) {
-            SharedDecision::Done(result) => Decision::Done(result.map(|a| a.info.clone())),
-            SharedDecision::Pending(pending) => Decision::Pending(pending),
-        }
-    }
-
-    /// [`begin`](Self::begin), with an acceptance handed over as the
-    /// remembered entry itself rather than a copy (the hosts in this crate
-    /// read what they need of it).
-    pub(crate) fn begin_shared(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> SharedDecision {
+    /// key selection, and the signature's encoding. Also says which
+    /// configured issuer the token claims, when it could be read that far,
+    /// so the decision knows whose keys to refresh without parsing it again.
+    pub(crate) fn begin(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> Begun {
         let needs = match operations {
             Ok(ops) => mcp::needed_scopes(&self.policy, ops),
             Err(e) => Err(e.clone()),
@@ -231,14 +228,17 @@ impl<V: SignatureVerifier> Validator<V> {
         };
         let token = match token {
             Ok(t) => t,
-            Err(e) => return SharedDecision::Done(Err(self.refuse_for(e, &needs))),
+            Err(e) => return Begun { issuer: None, state: BegunState::Done(Err(self.refuse_for(e, &needs))) },
         };
-        if let Some(result) = self.remembered(token, now, Arc::clone) {
-            return SharedDecision::Done(self.authorize(result, needs));
+        if let Some((issuer, result)) = self.remembered(token, now, Arc::clone) {
+            return match result {
+                Ok(accepted) => Begun { issuer: Some(issuer), state: BegunState::Done(self.authorize(Ok(accepted), needs)) },
+                Err(e) => Begun { issuer: Some(issuer), state: BegunState::Done(Err(self.refuse_for(e, &needs))) },
+            };
         }
         match self.prepare(token) {
-            Ok(prepared) => SharedDecision::Pending(PendingSignature { needs, ..prepared }),
-            Err(e) => SharedDecision::Done(Err(self.refuse_for(e, &needs))),
+            Ok(prepared) => Begun { issuer: Some(prepared.issuer.clone()), state: BegunState::Pending(PendingSignature { needs, ..prepared }) },
+            Err((e, issuer)) => Begun { issuer, state: BegunState::Done(Err(self.refuse_for(e, &needs))) },
         }
     }
 
@@ -272,20 +272,21 @@ impl<V: SignatureVerifier> Validator<V> {
     pub fn still_accepted(&self, authorization: Option<&str>, operations: &Result<Vec<mcp::Operation>, AuthError>, now: u64) -> bool {
         let (Ok(token), Ok(ops)) = (bearer::extract(authorization), operations) else { return false };
         let Ok(needed) = mcp::needed_scopes(&self.policy, ops) else { return false };
-        matches!(self.remembered(token, now, |accepted| scope::covers(&accepted.held, &needed)), Some(Ok(true)))
+        matches!(self.remembered(token, now, |accepted| scope::covers(&accepted.held, &needed)), Some((_, Ok(true))))
     }
 
     /// A remembered token, if any: `use_it` applied to it while its time
     /// claims still hold at `now`; the time error (and the entry forgotten)
-    /// once they do not.
-    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&Arc<Accepted>) -> R) -> Option<Result<R, AuthError>> {
+    /// once they do not. Either way with the configured issuer it came from.
+    fn remembered<R>(&self, token: &str, now: u64, use_it: impl FnOnce(&Arc<Accepted>) -> R) -> Option<(String, Result<R, AuthError>)> {
         let mut cache = self.cache.lock().ok()?;
         let accepted = cache.get(token)?;
         match claims::check_time(&accepted.info.claims, self.policy.leeway_seconds, now) {
-            Ok(_) => Some(Ok(use_it(accepted))),
+            Ok(_) => Some((accepted.issuer.clone(), Ok(use_it(accepted)))),
             Err(e) => {
+                let issuer = accepted.issuer.clone();
                 cache.remove(token);
-                Some(Err(e))
+                Some((issuer, Err(e)))
             }
         }
     }
@@ -293,12 +294,7 @@ impl<V: SignatureVerifier> Validator<V> {
     /// Completes a decision from [`begin`](Self::begin): `verified` is true
     /// iff one of the pending checks passed. The claims (RFC 9068 §4, RFC 8707)
     /// and scopes are checked here; an accepted token is remembered.
-    pub fn finish(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<AuthInfo, Refusal> {
-        self.finish_shared(pending, verified, now).map(|a| a.info.clone())
-    }
-
-    /// [`finish`](Self::finish), with the acceptance as the remembered entry itself.
-    pub(crate) fn finish_shared(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<Arc<Accepted>, Refusal> {
+    pub(crate) fn finish(&self, pending: PendingSignature, verified: bool, now: u64) -> Result<Arc<Accepted>, Refusal> {
         let PendingSignature { token, issuer, load, typ, claims, needs, .. } = pending;
         let result = if verified { self.accept(token, &issuer, typ.as_deref(), claims, now).map(Arc::new) } else { Err(AuthError::Signature) };
         if let Ok(accepted) = &result {
@@ -312,23 +308,11 @@ impl<V: SignatureVerifier> Validator<V> {
         self.authorize(result, needs)
     }
 
-    /// [`finish`](Self::finish)es a pending decision with the signature
-    /// checked by this validator's own (synchronous) backend.
-    pub fn finish_with_own_backend(&self, pending: PendingSignature, now: u64) -> Result<AuthInfo, Refusal> {
-        self.finish_shared_with_own_backend(pending, now).map(|a| a.info.clone())
-    }
-
-    /// [`finish_with_own_backend`](Self::finish_with_own_backend), with the acceptance as the remembered entry itself.
-    pub(crate) fn finish_shared_with_own_backend(&self, pending: PendingSignature, now: u64) -> Result<Arc<Accepted>, Refusal> {
-        let verified = pending.checks().any(|check| self.check_signature(&pending, check.key_index));
-        self.finish_shared(pending, verified, now)
-    }
-
     /// Checks one pending signature with this validator's own backend (the
     /// fallback for keys or algorithms an asynchronous backend cannot handle).
-    pub fn check_signature(&self, pending: &PendingSignature, key_index: usize) -> bool {
-        match self.key(&pending.issuer, pending.load, key_index) {
-            Some(jwk) => self.verifier.verify(pending.alg, &jwk.key, pending.signing_input(), &pending.signature),
+    pub(crate) fn check_signature(&self, check: &SignatureCheck<'_>) -> bool {
+        match self.key(check.issuer, check.load, check.key_index) {
+            Some(jwk) => self.verifier.verify(check.alg, &jwk.key, check.signing_input, check.signature),
             None => false,
         }
     }
@@ -382,7 +366,7 @@ impl<V: SignatureVerifier> Validator<V> {
     }
 
     fn refuse_scopes(&self, error: AuthError, scopes: &[String]) -> Refusal {
-        Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error, caller: None }
+        Refusal { www_authenticate: challenge(&self.policy, &error, scopes), error, caller: None, retry_after: None }
     }
 
     /// The configured issuer a token claims to come from, so an I/O layer can
@@ -422,26 +406,27 @@ impl<V: SignatureVerifier> Validator<V> {
     /// Steps 3–6 for a token not seen before: parse (RFC 7515 §5.2), issuer,
     /// algorithm allow-list (RFC 8725 §3.1), key selection (RFC 7515 §6) and
     /// the backend-independent signature encoding checks.
-    fn prepare(&self, token: &str) -> Result<PendingSignature, AuthError> {
-        let jws = jws::parse(token)?;
+    fn prepare(&self, token: &str) -> Result<PendingSignature, (AuthError, Option<String>)> {
+        let jws = jws::parse(token).map_err(|e| (e, None))?;
 
-        let iss = jws.claims.get("iss").and_then(Member::as_str).ok_or(AuthError::UnknownIssuer)?;
-        let issuer = self.policy.issuer_of(iss, &jws.claims).ok_or(AuthError::UnknownIssuer)?;
+        let iss = jws.claims.get("iss").and_then(Member::as_str).ok_or((AuthError::UnknownIssuer, None))?;
+        let issuer = self.policy.issuer_of(iss, &jws.claims).ok_or((AuthError::UnknownIssuer, None))?;
+        let refused = |e: AuthError| (e, Some(issuer.issuer.clone()));
         if !issuer.algorithms.contains(&jws.alg) {
-            return Err(AuthError::AlgorithmNotAllowed);
+            return Err(refused(AuthError::AlgorithmNotAllowed));
         }
-        let (load, keys) = self.key_sets.get(&issuer.issuer).ok_or(AuthError::JwksUnavailable)?;
+        let (load, keys) = self.key_sets.get(&issuer.issuer).ok_or_else(|| refused(AuthError::JwksUnavailable))?;
         let candidates: Vec<usize> = keys.candidates(jws.kid.as_deref(), jws.alg).collect();
         if candidates.is_empty() {
-            return Err(AuthError::NoMatchingKey);
+            return Err(refused(AuthError::NoMatchingKey));
         }
         // Without a kid, exactly one key may fit: never try keys until one works.
         if jws.kid.is_none() && candidates.len() > 1 {
-            return Err(AuthError::AmbiguousKey);
+            return Err(refused(AuthError::AmbiguousKey));
         }
         let candidates: Vec<usize> = candidates.into_iter().filter(|&i| encoding_ok(jws.alg, &keys.keys()[i].key, &jws.signature)).collect();
         if candidates.is_empty() {
-            return Err(AuthError::Signature);
+            return Err(refused(AuthError::Signature));
         }
         Ok(PendingSignature {
             signing_input_len: jws.signing_input.len(),
@@ -481,17 +466,17 @@ impl<V: SignatureVerifier> Validator<V> {
     }
 }
 
-/// [`Decision`] with an acceptance as the shared remembered entry.
-pub(crate) enum SharedDecision {
-    Done(Result<Arc<Accepted>, Refusal>),
-    Pending(PendingSignature),
+/// What [`Validator::begin`] reached: the configured issuer the token
+/// claims (when it could be read that far) and the decision so far.
+pub(crate) struct Begun {
+    pub(crate) issuer: Option<String>,
+    pub(crate) state: BegunState,
 }
 
-/// The outcome of [`Validator::begin`].
-#[derive(Debug)]
-pub enum Decision {
-    /// Decided without a signature check (refused, or a remembered token).
-    Done(Result<AuthInfo, Refusal>),
+/// Decided without a signature check, or only the signature check left.
+pub(crate) enum BegunState {
+    /// Refused, or a remembered token.
+    Done(Result<Arc<Accepted>, Refusal>),
     /// Only the signature check is left.
     Pending(PendingSignature),
 }
@@ -519,9 +504,14 @@ impl fmt::Debug for PendingSignature {
 }
 
 /// One signature check: does `signature` verify `signing_input` under key
-/// `key_index` of the pending issuer's key set, with `alg`?
+/// `key_index` of `issuer`'s key set (load `load`), with `alg`?
 #[derive(Clone, Copy, Debug)]
 pub struct SignatureCheck<'a> {
+    /// The configured issuer whose key set holds the key.
+    pub issuer: &'a str,
+    /// Which load of that key set `key_index` refers to: a host that keeps
+    /// imported keys keeps them per load ([`Validator::key`]).
+    pub load: u64,
     /// The key's position in the issuer's key set ([`Validator::key`]).
     pub key_index: usize,
     /// The algorithm (already allowed for the issuer and the key).
@@ -548,9 +538,17 @@ impl PendingSignature {
         &self.token.as_bytes()[..self.signing_input_len]
     }
 
-    /// The checks to run, in order; the token verifies if any passes.
-    pub fn checks(&self) -> impl Iterator<Item = SignatureCheck<'_>> + '_ {
-        self.candidates.iter().map(|&key_index| SignatureCheck { key_index, alg: self.alg, signing_input: self.signing_input(), signature: &self.signature })
+    /// Check `n` of the ones to run, in order (the token verifies if any passes); `None` past the last.
+    pub(crate) fn check(&self, n: usize) -> Option<SignatureCheck<'_>> {
+        let &key_index = self.candidates.get(n)?;
+        Some(SignatureCheck {
+            issuer: &self.issuer,
+            load: self.load,
+            key_index,
+            alg: self.alg,
+            signing_input: self.signing_input(),
+            signature: &self.signature,
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use mcp_edge_auth::gateway::settings::REFRESH_FIELDS;
+use mcp_edge_auth::jwks::refresh::RefreshSettings;
 use mcp_edge_auth::{AuthError, Config, IssuerConfig};
 
 fn source(path: &str) -> String {
@@ -48,13 +48,16 @@ fn the_error_code_union_is_every_stable_code() {
 }
 
 #[test]
-fn the_key_refresh_options_are_the_gateways_fields() {
+fn the_key_refresh_options_are_the_cores_fields() {
     let ts = source("js/src/jwks.ts");
-    let members = interface_members(&ts, "KeyFetchOptions");
-    for field in REFRESH_FIELDS {
-        assert!(members.contains(field), "KeyFetchOptions lacks {field}");
-        assert!(ts.contains(&format!("'{field}'")), "REFRESH_OPTIONS lacks {field}");
-    }
+    let mut want: BTreeSet<String> = RefreshSettings::FIELDS.iter().map(|f| f.to_string()).collect();
+    let start = ts.find("export const REFRESH_OPTIONS = [").expect("REFRESH_OPTIONS");
+    let list = &ts[start..start + ts[start..].find(']').unwrap()];
+    let listed: BTreeSet<String> = list.split('\'').skip(1).step_by(2).map(str::to_owned).collect();
+    assert_eq!(listed, want, "REFRESH_OPTIONS");
+    // The interface: the core's options plus the host's own I/O.
+    want.extend(["fetch", "cache", "clock"].map(String::from));
+    assert_eq!(interface_members(&ts, "KeyFetchOptions"), want);
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mcp_edge_auth::crypto::verify_jws_signature;
+use mcp_edge_auth::decision::Decision;
 use mcp_edge_auth::json::Member;
 use mcp_edge_auth::{base64url, Config, Policy, Validator};
 use serde_json::Value;
@@ -51,7 +52,7 @@ fn run_case(file: &Value, case: &Value) -> Vec<String> {
     let decision = match (case.get("contentType"), body) {
         (Some(content_type), Some(bytes)) => {
             let operations = validator.inspect_http(content_type.as_str(), case["contentEncoding"].as_str(), bytes);
-            validator.verify_inspected(authorization, &operations, now)
+            validator.decide(&mut Decision::new(authorization, operations), now).map(|accepted| accepted.info().clone())
         }
         _ => validator.verify(authorization, body, now),
     };

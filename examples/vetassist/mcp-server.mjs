@@ -2,7 +2,7 @@
 // way (Express 5, express.json(), the MCP SDK's Streamable HTTP transport).
 // It trusts the identity the gateway sends only after checking the gateway's
 // v2 signature over the request exactly as it arrived, and refuses to see a
-// request id twice, as the README's "Identity headers for origins" describes.
+// request id twice, as docs/deployment.md's "Identity headers for origins" describes.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 import express from 'express';
@@ -16,7 +16,7 @@ const pets = {
 };
 const records = { rex: { petId: 'rex', notes: ['2026-06-02: hip X-ray, mild dysplasia'] } };
 
-/** The gateway's value encoding (README): bytes outside visible ASCII, `%`, and a space at either end become %XX. */
+/** The gateway's value encoding (docs/deployment.md): bytes outside visible ASCII, `%`, and a space at either end become %XX. */
 const encode = (value) =>
   [...Buffer.from(value)].map((b, i, all) => ((b > 0x20 && b < 0x7f && b !== 0x25) || (b === 0x20 && i > 0 && i < all.length - 1) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
 const decode = (value) => {

@@ -1,15 +1,13 @@
 import { brand, McpEdgeAuthError } from './errors.js';
-import { KeysUnavailable, RemoteKeys, type KeyFetchOptions } from './jwks.js';
+import { KEY_FETCH_OPTIONS, RemoteKeys, type KeyFetchOptions } from './jwks.js';
 import { readUpTo } from './stream.js';
 import { coreOf } from './cores.js';
 import { filterResponse, type WritableResponse } from './lists.js';
 import type { Answer, AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
-import { createValidatorSync, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
+import { createValidatorSync, useClock, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
 
 /** `createAuth` options: the shared config plus how keys are fetched and cached. */
 export type AuthOptions = McpAuthConfig & KeyFetchOptions & ValidatorOptions;
-
-const FETCH_OPTIONS = ['fetch', 'cache', 'jwksCooldownSeconds', 'jwksTimeoutMs', 'maxStaleSeconds', 'jwksMinTtlSeconds', 'jwksMaxTtlSeconds', 'clock'] as const;
 
 /** Minimal structural types for Express, so the package does not depend on it. */
 interface ExpressRequest {
@@ -89,7 +87,7 @@ function toError(r: Refusal): Error {
 export function createAuth(options: AuthOptions): Auth {
   const config: Record<string, unknown> = { ...options };
   const fetchOptions: Record<string, unknown> = {};
-  for (const key of FETCH_OPTIONS) {
+  for (const key of KEY_FETCH_OPTIONS) {
     if (key in config) fetchOptions[key] = config[key];
     delete config[key];
   }
@@ -97,25 +95,13 @@ export function createAuth(options: AuthOptions): Auth {
   if ('crypto' in config) validatorOptions.crypto = config.crypto as ValidatorOptions['crypto'];
   delete config.crypto;
   const validator = createValidatorSync(config as unknown as McpAuthConfig, validatorOptions);
+  // The core's decisions fetch keys through this host from now on (src/decision.rs).
   const keys = new RemoteKeys(validator, fetchOptions as KeyFetchOptions);
+  useClock(validator, keys.now);
   const maxBody = validator.policy.maxBodyBytes;
 
-  async function decide(authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult> {
-    const issuer = authorization ? validator.issuerFor(authorization) : null;
-    if (issuer) {
-      try {
-        await keys.ensure(issuer);
-      } catch (e) {
-        if (e instanceof KeysUnavailable) return validator.refusal('ERR_JWKS_UNAVAILABLE', e.retryAfter);
-        throw e;
-      }
-    }
-    let result = await validator.verify(authorization, { body, http });
-    if (!result.ok && result.code === 'ERR_JWKS_NO_MATCHING_KEY' && issuer && (await keys.refreshForUnknownKey(issuer))) {
-      result = await validator.verify(authorization, { body, http });
-    }
-    return result;
-  }
+  const decide = (authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult> =>
+    validator.verify(authorization, { body, http });
 
   const respond = (r: Refusal): Response => toResponse(r.answer);
 

@@ -97,7 +97,7 @@ export function wranglerToml(a: InitAnswers, main: string): string {
     `# the signed X-MCP-Auth-* identity headers (MCP_AUTH_HMAC_SECRET below).`,
     `UPSTREAM_URL = ${str(a.upstream)}`,
     ``,
-    `# The gateway's configuration (the package README's "Configuration"). The`,
+    `# The gateway's configuration (docs/configuration.md of mcp-edge-auth). The`,
     `# Worker refuses to start on a mistake and its answers name the field.`,
     `[vars.MCP_AUTH]`,
   ];

@@ -1,9 +1,10 @@
 // The I/O of key refresh in the npm package: `fetch`, timers and an optional
 // KV-shaped cache. Every decision (freshness, one fetch at a time, the
 // cooldown, the stale window, Retry-After, discovery, the size limit, the
-// cache record) is the core's, in src/jwks/refresh.rs; this only carries out
-// the actions it asks for, and waits on its own timers (Cloudflare Workers
-// cancel a continuation resumed from another request's context).
+// cache record, when to decide again) is the core's, in src/decision.rs and
+// src/jwks/refresh.rs, which drive this host from src/wasm/; it only
+// carries out what it is asked, and waits on its own timers (Cloudflare
+// Workers cancel a continuation resumed from another request's context).
 
 import { readUpTo } from './stream.js';
 import { coreOf } from './cores.js';
@@ -32,89 +33,55 @@ export interface KeyFetchOptions {
   clock?: () => number;
 }
 
-/** The options the core's key-refresh policy reads (the gateway settings of the same names). */
-const REFRESH_OPTIONS = ['jwksCooldownSeconds', 'jwksTimeoutMs', 'maxStaleSeconds', 'jwksMinTtlSeconds', 'jwksMaxTtlSeconds'] as const;
+/** The options the core's key-refresh policy reads (src/jwks/refresh.rs, `RefreshSettings::FIELDS`; checked by tests/typescript_types.rs). */
+export const REFRESH_OPTIONS = ['jwksCooldownSeconds', 'jwksTimeoutMs', 'maxStaleSeconds', 'jwksMinTtlSeconds', 'jwksMaxTtlSeconds'] as const;
 
-/** Thrown when an issuer's keys cannot be had: answer 503 with Retry-After. */
-export class KeysUnavailable extends Error {
-  constructor(readonly issuer: string, readonly retryAfter: number, reason: string) {
-    super(`keys for ${issuer} unavailable: ${reason}`);
-  }
-}
+/** Every option of `KeyFetchOptions`: the host's own and the core's. */
+export const KEY_FETCH_OPTIONS = ['fetch', 'cache', 'clock', ...REFRESH_OPTIONS] as const;
 
-type Outcome = { ok: true; changed: boolean } | { ok: false; retryAfter: number; reason: string };
-
+/**
+ * The key host the core's decisions use (src/wasm/key_host.rs): `fetch`
+ * with a timeout covering the body, the optional cache and timers. It holds
+ * no policy: the core asks, it performs.
+ */
 export class RemoteKeys {
-  private readonly core: ReturnType<typeof coreOf>;
   private readonly fetchImpl: typeof fetch;
-  private readonly clock: () => number;
+  /** The clock, in ms: the time of every decision and of every key-refresh step. */
+  readonly now: () => number;
 
   /** Throws `ConfigError` naming a refresh option the core refuses. */
   constructor(validator: Validator, private readonly options: KeyFetchOptions = {}) {
-    this.core = coreOf(validator);
     this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
-    this.clock = options.clock ?? Date.now;
+    this.now = options.clock ?? Date.now;
     const settings = Object.fromEntries(REFRESH_OPTIONS.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
     try {
-      this.core.configureKeyRefresh(JSON.stringify(settings));
+      coreOf(validator).configureKeyRefresh(JSON.stringify(settings), this, options.cache !== undefined);
     } catch (e) {
       throw configError(e);
     }
   }
 
-  /** Makes sure usable keys for `issuer` are loaded; throws KeysUnavailable otherwise. */
-  async ensure(issuer: string): Promise<void> {
-    const r = await this.run(issuer, false);
-    if (!r.ok) throw new KeysUnavailable(issuer, r.retryAfter, r.reason);
+  /** The cache's value, or null (also when the cache failed). */
+  async readCache(key: string): Promise<string | null> {
+    return Promise.resolve()
+      .then(() => this.options.cache?.get(key) ?? null)
+      .catch(() => null);
   }
 
-  /** A token named a key we do not have: resolves true if a changed key set was loaded. */
-  async refreshForUnknownKey(issuer: string): Promise<boolean> {
-    const r = await this.run(issuer, true);
-    return r.ok && r.changed;
+  /** Writes a record; the cache is an optimisation, so a failed write changes nothing. */
+  async writeCache(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await Promise.resolve()
+      .then(() => this.options.cache?.put(key, value, { expirationTtl: ttlSeconds }))
+      .catch(() => {});
   }
 
-  /** Drives one key-refresh job of the core to its end. */
-  private async run(issuer: string, unknownKey: boolean): Promise<Outcome> {
-    const job = this.core.keyJob(issuer, unknownKey, this.options.cache !== undefined);
-    try {
-      let input = '"start"';
-      let body: Uint8Array | undefined;
-      for (;;) {
-        const action = JSON.parse(this.core.keyStep(job, input, body, this.clock()));
-        body = undefined;
-        switch (action.do) {
-          case 'done':
-            return action;
-          case 'readCache':
-            input = JSON.stringify({ cache: await Promise.resolve().then(() => this.options.cache!.get(action.key)).catch(() => null) });
-            break;
-          case 'writeCache':
-            // The cache is an optimisation: a failed write changes nothing.
-            await Promise.resolve().then(() => this.options.cache!.put(action.key, action.value, { expirationTtl: action.ttlSeconds })).catch(() => {});
-            input = '"written"';
-            break;
-          case 'fetch': {
-            const fetched = await this.fetchDocument(action.url, action.timeoutMs, action.limit);
-            input = JSON.stringify('failed' in fetched ? fetched : { fetched: { status: fetched.status, cacheControl: fetched.cacheControl } });
-            if (!('failed' in fetched)) body = fetched.body;
-            break;
-          }
-          case 'wait':
-            await new Promise((resolve) => setTimeout(resolve, action.ms));
-            input = '"waited"';
-            break;
-          default:
-            throw new Error(`mcp-edge-auth: unknown key refresh action ${action.do}`);
-        }
-      }
-    } finally {
-      job.free();
-    }
+  /** Sleeps on this request's own timer. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  /** GET `url` within `timeoutMs` for the headers and the body, reading at most `limit` bytes. */
-  private async fetchDocument(url: string, timeoutMs: number, limit: number): Promise<{ status: number; body: Uint8Array; cacheControl: string | null } | { failed: string }> {
+  /** GET `url` within `timeoutMs` for the headers and the body, reading at most `limit` bytes; rejects with the reason. */
+  async fetchDocument(url: string, timeoutMs: number, limit: number): Promise<{ status: number; body: Uint8Array; cacheControl: string | null }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -122,7 +89,7 @@ export class RemoteKeys {
       const body = await readUpTo(res.body, limit);
       return { status: res.status, body, cacheControl: res.headers.get('cache-control') };
     } catch (e) {
-      return { failed: controller.signal.aborted ? `${url} timed out after ${timeoutMs} ms` : `${url}: ${e instanceof Error ? e.message : String(e)}` };
+      throw controller.signal.aborted ? `${url} timed out after ${timeoutMs} ms` : `${url}: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
       clearTimeout(timer);
     }

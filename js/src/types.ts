@@ -1,4 +1,4 @@
-/** The shared configuration schema (see the project README for every field and default). */
+/** The shared configuration schema (docs/configuration.md has every field and default). */
 export interface McpAuthConfig {
   resource: string;
   audiences?: string[];
@@ -69,7 +69,7 @@ export interface AuthInfo {
   claims: Record<string, unknown>;
 }
 
-/** The stable code of every check; see the README's error table. */
+/** The stable code of every refusal; docs/error-codes.md has the table. */
 export type ErrorCode =
   | 'ERR_NO_BEARER_TOKEN' | 'ERR_BEARER_MALFORMED' | 'ERR_TOKEN_TOO_LARGE' | 'ERR_JWE_UNSUPPORTED'
   | 'ERR_JWS_MALFORMED' | 'ERR_JWS_BASE64URL' | 'ERR_JWS_HEADER_INVALID' | 'ERR_JWT_PAYLOAD_INVALID'

@@ -1,12 +1,12 @@
 import { core, nodeCrypto } from './core.js';
-import { cores } from './cores.js';
+import { cores, coreOf } from './cores.js';
 import { ConfigError } from './errors.js';
 import { Recent } from './recent.js';
 import type { AuthInfo, ErrorCode, JwksReport, McpAuthConfig, Refusal, VerifyResult } from './types.js';
 
 /** Options for one verification. */
 export interface VerifyOptions {
-  /** The time of the check in Unix seconds; defaults to the clock. */
+  /** The time of the check in Unix seconds; defaults to the clock (`createAuth`'s `clock`, else `Date.now`). */
   now?: number;
   /** The JSON-RPC body (raw bytes, text, or parsed), for per-tool, prompt and resource scopes. */
   body?: string | Uint8Array | object;
@@ -276,6 +276,14 @@ export function configError(e: unknown): ConfigError {
   return new ConfigError(field, message);
 }
 
+/** How `useClock` reaches a validator's clock (kept off the public object). */
+const clocks = new WeakMap<object, (clock: () => number) => void>();
+
+/** Makes `clock` (ms) the time of `validator`'s decisions: `createAuth` gives its key host's. */
+export function useClock(validator: Validator, clock: () => number): void {
+  clocks.get(coreOf(validator))?.(clock);
+}
+
 /**
  * Checks `config` once and returns a validator. Throws `ConfigError` naming the field.
  */
@@ -302,6 +310,10 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
   // token for this request's scopes), so nothing here is ever trusted beyond
   // what the core said.
   const accepted = new Recent<Acceptance>(REMEMBERED);
+  let clock = Date.now;
+  clocks.set(inner, (c) => {
+    clock = c;
+  });
   const remember = (input: string, [result, acceptance]: [VerifyResult, Acceptance | null]) => {
     if (acceptance) accepted.set(keyOf(input), acceptance);
     return result;
@@ -316,24 +328,25 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       }
     },
     async verify(input, options = {}) {
-      const now = options.now ?? Date.now() / 1000;
+      const now = options.now ?? clock() / 1000;
       const body = bodyBytes(options.body);
       const http = httpFields(options);
       if (input) {
         const known = accepted.get(keyOf(input));
         if (known?.input === input) {
           const baseOnly = body === undefined && http === undefined;
-          if (baseOnly ? known.standsAt(now, inner.keyLoads()) : inner.stillAccepted(headerBytes(input), body, http, now)) return { ok: true, authInfo: known.authInfo() };
+          // Within the window the core gave (its time claims, and its keys' freshness when keys are fetched), and for what this body needs.
+          if (known.standsAt(now, inner.keyLoads()) && (baseOnly || inner.stillAccepted(headerBytes(input), body, http, now))) return { ok: true, authInfo: known.authInfo() };
         }
       }
       const loads = inner.keyLoads();
-      // A string when nothing asynchronous was needed (a refusal, a remembered token, the Node backend), else a promise.
-      const r: string | Promise<string> = inner.verify(headerBytes(input), body, http, now);
+      // A string when nothing had to be waited for (a refusal, a remembered token, fresh keys and a synchronous backend), else a promise.
+      const r: string | Promise<string> = inner.verify(headerBytes(input), body, http, options.now);
       const result = toResult(typeof r === 'string' ? r : await r, input ?? undefined, policy.resource, loads);
       return input ? remember(input, result) : result[0];
     },
     verifySync(input, options = {}) {
-      const now = options.now ?? Date.now() / 1000;
+      const now = options.now ?? clock() / 1000;
       return toResult(inner.verifySync(headerBytes(input), bodyBytes(options.body), httpFields(options), now), input ?? undefined, policy.resource, inner.keyLoads())[0];
     },
     inspect(body, options = {}) {
@@ -350,10 +363,7 @@ export function createValidatorSync(config: McpAuthConfig | string, options: Val
       return r === undefined ? null : JSON.parse(r);
     },
     hasJwks: (issuer) => inner.hasJwks(issuer),
-    refusal(code, retryAfter) {
-      const r: Refusal = JSON.parse(inner.refusal(code, retryAfter) ?? 'null');
-      return retryAfter === undefined ? r : { ...r, retryAfter };
-    },
+    refusal: (code, retryAfter) => JSON.parse(inner.refusal(code, retryAfter) ?? 'null'),
     filterList(authInfo, kind, entries) {
       // Entries go through the core by position, so the caller's objects come back as they were.
       const kept: Array<{ i: number }> = JSON.parse(inner.filterList(holder(authInfo), kind, JSON.stringify(entries.map((e, i) => ({ ...namesOf(e), i })))));

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use mcp_edge_auth::decision::Decision;
 use mcp_edge_auth::{Policy, Validator};
 
 const USAGE: &str = "\
@@ -152,8 +153,8 @@ fn verify(args: &Args) -> Result<bool, Usage> {
     };
     let input = token_input(token_arg)?;
 
-    let (accepted, output) = match validator.verify_inspected(Some(&input), &operations, now) {
-        Ok(info) => (true, serde_json::json!({ "ok": true, "authInfo": info })),
+    let (accepted, output) = match validator.decide(&mut Decision::new(Some(&input), operations), now) {
+        Ok(accepted) => (true, serde_json::json!({ "ok": true, "authInfo": accepted.info() })),
         Err(refusal) => (false, refusal.to_json()),
     };
     println!("{output}");

@@ -7,8 +7,6 @@
 //! backend is asked, so a lenient backend cannot weaken it.
 
 pub mod ec;
-#[cfg(any(feature = "wasm", feature = "worker"))]
-pub(crate) mod host;
 mod rust;
 
 pub use rust::RustCrypto;

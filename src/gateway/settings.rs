@@ -7,9 +7,9 @@
 //! - `allowedOrigins`: none (no `Origin` check).
 //! - `allowedHosts`: none besides the resource's own host (`Host` is always checked).
 //! - `upstreamTimeoutMs`: 30000 (until the origin's response headers arrive).
-//! - `jwksCooldownSeconds`: 30. `jwksTimeoutMs`: 5000. `maxStaleSeconds`: 3600.
-//! - `jwksMinTtlSeconds`: 60. `jwksMaxTtlSeconds`: 86400 (300 when the key
-//!   server sends no `Cache-Control`).
+//! - `jwksCooldownSeconds`, `jwksTimeoutMs`, `maxStaleSeconds`,
+//!   `jwksMinTtlSeconds`, `jwksMaxTtlSeconds`: the key refresh's own
+//!   options, read and documented by [`RefreshSettings`].
 //! - `decisionLog`: `"all"` (one line per decision); `"refusals"` logs only
 //!   the requests not let through, for busy gateways whose accepted traffic
 //!   the platform's request logs already record.
@@ -30,22 +30,21 @@ use serde_json::{Map, Value};
 
 use super::rate_limits::RateLimit;
 use crate::error::ConfigError;
+use crate::jwks::refresh::RefreshSettings;
 use crate::{Config, Policy};
 
 /// The gateway-only settings.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-#[allow(missing_docs)] // documented in the module's Defaults and the README
+#[allow(missing_docs)] // documented in the module's Defaults and docs/configuration.md
 pub struct GatewaySettings {
     pub forward_token: bool,
     pub allowed_origins: Vec<String>,
     pub allowed_hosts: Vec<String>,
     pub upstream_timeout_ms: u64,
-    pub jwks_cooldown_seconds: u64,
-    pub jwks_timeout_ms: u64,
-    pub max_stale_seconds: u64,
-    pub jwks_min_ttl_seconds: u64,
-    pub jwks_max_ttl_seconds: u64,
+    /// When to fetch each issuer's keys again ([`RefreshSettings::FIELDS`]).
+    #[serde(skip)]
+    pub key_refresh: RefreshSettings,
     pub decision_log: DecisionLog,
     pub identity_signature: SignatureVersion,
     pub trust_forwarded_headers: bool,
@@ -93,11 +92,7 @@ impl Default for GatewaySettings {
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
             upstream_timeout_ms: 30_000,
-            jwks_cooldown_seconds: 30,
-            jwks_timeout_ms: 5_000,
-            max_stale_seconds: 3_600,
-            jwks_min_ttl_seconds: 60,
-            jwks_max_ttl_seconds: 86_400,
+            key_refresh: RefreshSettings::default(),
             decision_log: DecisionLog::All,
             identity_signature: SignatureVersion::V2,
             trust_forwarded_headers: false,
@@ -109,17 +104,13 @@ impl Default for GatewaySettings {
     }
 }
 
-/// The names of the gateway-only fields in `MCP_AUTH`.
-pub const GATEWAY_FIELDS: [&str; 16] = [
+/// The names of the gateway-only fields in `MCP_AUTH`, besides the key
+/// refresh's own ([`RefreshSettings::FIELDS`]).
+pub const GATEWAY_FIELDS: [&str; 11] = [
     "forwardToken",
     "allowedOrigins",
     "allowedHosts",
     "upstreamTimeoutMs",
-    "jwksCooldownSeconds",
-    "jwksTimeoutMs",
-    "maxStaleSeconds",
-    "jwksMinTtlSeconds",
-    "jwksMaxTtlSeconds",
     "decisionLog",
     "identitySignature",
     "trustForwardedHeaders",
@@ -133,13 +124,9 @@ pub const GATEWAY_FIELDS: [&str; 16] = [
 /// settings, checking both. Every mistake names its field.
 pub fn split_config(value: Value) -> Result<(Policy, GatewaySettings), ConfigError> {
     let Value::Object(mut all) = value else { return Err(ConfigError::new("", "MCP_AUTH must be a JSON object (or a TOML table)")) };
-    let mut gateway = Map::new();
-    for name in GATEWAY_FIELDS {
-        if let Some(v) = all.remove(name) {
-            gateway.insert(name.to_owned(), v);
-        }
-    }
-    let settings = gateway_settings(gateway)?;
+    let mut take = |names: &[&str]| -> Map<String, Value> { names.iter().filter_map(|&name| Some((name.to_owned(), all.remove(name)?))).collect() };
+    let (gateway, refresh) = (take(&GATEWAY_FIELDS), take(&RefreshSettings::FIELDS));
+    let settings = GatewaySettings { key_refresh: RefreshSettings::from_json(Value::Object(refresh))?, ..gateway_settings(gateway)? };
     let policy = Policy::from_config(Config::from_value(Value::Object(all))?)?;
     Ok((policy, settings))
 }
@@ -156,30 +143,14 @@ pub fn check_upstream(url: &str, scheme: &str, hostname: &str) -> Result<(), Con
     }
 }
 
-/// The fields of the key-refresh policy, which the npm package's `createAuth`
-/// takes as options of the same names.
-pub const REFRESH_FIELDS: [&str; 5] = ["jwksCooldownSeconds", "jwksTimeoutMs", "maxStaleSeconds", "jwksMinTtlSeconds", "jwksMaxTtlSeconds"];
-
-/// Checks `options` holding only [`REFRESH_FIELDS`]: the settings with them, defaults elsewhere.
-pub(crate) fn check_refresh_fields(options: Value) -> Result<GatewaySettings, ConfigError> {
-    let Value::Object(fields) = options else { return Err(ConfigError::new("", "key refresh options must be an object")) };
-    if let Some(other) = fields.keys().find(|k| !REFRESH_FIELDS.contains(&k.as_str())) {
-        return Err(ConfigError::new(other.clone(), format!("not a key refresh option; known: {}", REFRESH_FIELDS.join(", "))));
-    }
-    gateway_settings(fields)
-}
-
 /// The gateway fields, checked: every mistake names its field.
 fn gateway_settings(fields: Map<String, Value>) -> Result<GatewaySettings, ConfigError> {
     let settings: GatewaySettings = serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
         let field = e.path().to_string();
         ConfigError::new(if field == "." { String::new() } else { field }, e.into_inner().to_string())
     })?;
-    if settings.jwks_min_ttl_seconds > settings.jwks_max_ttl_seconds {
-        return Err(ConfigError::new("jwksMinTtlSeconds", "must not exceed jwksMaxTtlSeconds"));
-    }
-    if settings.upstream_timeout_ms == 0 || settings.jwks_timeout_ms == 0 {
-        return Err(ConfigError::new(if settings.upstream_timeout_ms == 0 { "upstreamTimeoutMs" } else { "jwksTimeoutMs" }, "must be positive"));
+    if settings.upstream_timeout_ms == 0 {
+        return Err(ConfigError::new("upstreamTimeoutMs", "must be positive"));
     }
     for (i, origin) in settings.allowed_origins.iter().enumerate() {
         if origin.is_empty() || origin.ends_with('/') || !(origin.starts_with("https://") || origin.starts_with("http://")) {
@@ -356,8 +327,12 @@ mod tests {
         )
         .unwrap();
         assert!(s.forward_token);
-        assert_eq!(s.max_stale_seconds, 10);
-        assert_eq!(s.jwks_cooldown_seconds, 30);
+        assert_eq!(s.key_refresh.max_stale_ms, 10_000);
+        assert_eq!(s.key_refresh.cooldown_ms, 30_000);
+        let e =
+            split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"jwksMinTtlSeconds":9,"jwksMaxTtlSeconds":8}))
+                .unwrap_err();
+        assert_eq!(e.field, "jwksMinTtlSeconds");
         assert_eq!(policy.max_body_bytes, 5);
         let e = split_config(json!({"resource":"https://m.example/mcp","issuers":[{"issuer":"https://a.example"}],"forwardToken":"yes"})).unwrap_err();
         assert_eq!(e.field, "forwardToken");

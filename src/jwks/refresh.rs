@@ -55,7 +55,6 @@ use crate::config::Policy;
 use crate::crypto::SignatureVerifier;
 use crate::discovery;
 use crate::error::ConfigError;
-use crate::gateway::GatewaySettings;
 use crate::jwks::KeySet;
 use crate::validator::Validator;
 
@@ -86,11 +85,14 @@ pub fn freshness_seconds(cache_control: Option<&str>, min: u64, max: u64) -> u64
     ttl.clamp(min, max.max(min))
 }
 
-/// The policy's numbers (the gateway settings of the same names).
+/// The policy's numbers, read from the options of the same names: the
+/// Worker's `MCP_AUTH` fields and the npm package's `createAuth` options
+/// ([`RefreshSettings::FIELDS`]).
 ///
 /// # Defaults
 /// `jwksCooldownSeconds` 30, `jwksTimeoutMs` 5000, `maxStaleSeconds` 3600,
-/// `jwksMinTtlSeconds` 60, `jwksMaxTtlSeconds` 86400.
+/// `jwksMinTtlSeconds` 60, `jwksMaxTtlSeconds` 86400 (a key set whose
+/// server sends no `Cache-Control` is fresh for 300 s, within those bounds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefreshSettings {
     /// Least time between two fetches of one issuer's keys (ms).
@@ -105,31 +107,63 @@ pub struct RefreshSettings {
     pub max_ttl_seconds: u64,
 }
 
-impl Default for RefreshSettings {
+/// The options as written (camelCase, in the units their names say).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+struct RefreshOptions {
+    jwks_cooldown_seconds: u64,
+    jwks_timeout_ms: u64,
+    max_stale_seconds: u64,
+    jwks_min_ttl_seconds: u64,
+    jwks_max_ttl_seconds: u64,
+}
+
+impl Default for RefreshOptions {
     fn default() -> Self {
-        Self::from(&GatewaySettings::default())
+        Self { jwks_cooldown_seconds: 30, jwks_timeout_ms: 5_000, max_stale_seconds: 3_600, jwks_min_ttl_seconds: 60, jwks_max_ttl_seconds: 86_400 }
     }
 }
 
-impl From<&GatewaySettings> for RefreshSettings {
-    fn from(s: &GatewaySettings) -> Self {
+impl Default for RefreshSettings {
+    fn default() -> Self {
+        Self::from(RefreshOptions::default())
+    }
+}
+
+impl From<RefreshOptions> for RefreshSettings {
+    fn from(o: RefreshOptions) -> Self {
         Self {
-            cooldown_ms: s.jwks_cooldown_seconds * 1000,
-            timeout_ms: s.jwks_timeout_ms,
-            max_stale_ms: s.max_stale_seconds * 1000,
-            min_ttl_seconds: s.jwks_min_ttl_seconds,
-            max_ttl_seconds: s.jwks_max_ttl_seconds,
+            cooldown_ms: o.jwks_cooldown_seconds.saturating_mul(1000),
+            timeout_ms: o.jwks_timeout_ms,
+            max_stale_ms: o.max_stale_seconds.saturating_mul(1000),
+            min_ttl_seconds: o.jwks_min_ttl_seconds,
+            max_ttl_seconds: o.jwks_max_ttl_seconds,
         }
     }
 }
 
 impl RefreshSettings {
-    /// The settings from a JSON object holding any of `jwksCooldownSeconds`,
-    /// `jwksTimeoutMs`, `maxStaleSeconds`, `jwksMinTtlSeconds`,
-    /// `jwksMaxTtlSeconds` (the npm package's `createAuth` options), checked
-    /// like the gateway's fields of the same names.
+    /// The names of the options, as the config and `createAuth` spell them.
+    pub const FIELDS: [&'static str; 5] = ["jwksCooldownSeconds", "jwksTimeoutMs", "maxStaleSeconds", "jwksMinTtlSeconds", "jwksMaxTtlSeconds"];
+
+    /// The settings from a JSON object holding any of [`FIELDS`](Self::FIELDS)
+    /// (defaults for the rest); every mistake is an error naming its field.
     pub fn from_json(options: Value) -> Result<Self, ConfigError> {
-        Ok(Self::from(&crate::gateway::settings::check_refresh_fields(options)?))
+        let Value::Object(fields) = options else { return Err(ConfigError::new("", "key refresh options must be an object")) };
+        if let Some(other) = fields.keys().find(|k| !Self::FIELDS.contains(&k.as_str())) {
+            return Err(ConfigError::new(other.clone(), format!("not a key refresh option; known: {}", Self::FIELDS.join(", "))));
+        }
+        let options: RefreshOptions = serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
+            let field = e.path().to_string();
+            ConfigError::new(if field == "." { String::new() } else { field }, e.into_inner().to_string())
+        })?;
+        if options.jwks_min_ttl_seconds > options.jwks_max_ttl_seconds {
+            return Err(ConfigError::new("jwksMinTtlSeconds", "must not exceed jwksMaxTtlSeconds"));
+        }
+        if options.jwks_timeout_ms == 0 {
+            return Err(ConfigError::new("jwksTimeoutMs", "must be positive"));
+        }
+        Ok(Self::from(options))
     }
 }
 
@@ -229,6 +263,9 @@ pub enum Input<'a> {
     Fetched(Result<Fetched<'a>, &'a str>),
     /// The wait is over.
     Waited,
+    /// The host's crypto answered a signature check of a decision
+    /// ([`crate::decision::Action::Verify`]): `None` when it cannot take the key.
+    Verified(Option<bool>),
 }
 
 /// A fetched document.
@@ -324,6 +361,11 @@ impl KeyRefresh {
     /// may skip making one.
     pub fn fresh(&self, issuer: &str, now: u64) -> bool {
         self.issuers.get(issuer).is_some_and(|s| s.fresh(now))
+    }
+
+    /// Until when (ms since the epoch) `issuer`'s keys are fresh, if they were ever loaded.
+    pub fn fresh_until(&self, issuer: &str) -> Option<u64> {
+        self.issuers.get(issuer)?.record.as_ref().map(|r| r.fresh_until)
     }
 
     /// A job for `issuer` (a configured issuer entry); `shared_cache` when the

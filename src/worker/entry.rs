@@ -12,15 +12,12 @@
 //! a forward in flight goes back as a [`Sending`], handed the answer when it
 //! arrives.
 //!
-//! Polling once with a no-op waker is sound because every future the
-//! gateway awaits is a `JsFuture`, which takes the waker of its latest poll
-//! (the executor's, from its second poll on) and keeps a result that arrived
-//! in between; workers-rs's `Delay`, which keeps its first waker, is not used
-//! (http.rs `sleep`).
+//! Polling once with a no-op waker is sound ([`crate::host::settle`]):
+//! workers-rs's `Delay`, which keeps its first waker, is not used (http.rs
+//! `sleep`).
 
 use std::future::Future;
 use std::rc::Rc;
-use std::task::{Context as PollContext, Poll, Waker};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -98,9 +95,5 @@ fn internal(e: worker::Error) -> Outcome {
 
 /// `work`'s value if it completes without waiting, else a promise of it.
 fn settle(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Result<JsValue, JsValue> {
-    let mut work = Box::pin(work);
-    match work.as_mut().poll(&mut PollContext::from_waker(Waker::noop())) {
-        Poll::Ready(value) => value,
-        Poll::Pending => Ok(future_to_promise(work).into()),
-    }
+    crate::host::settle(work, |work| Ok(future_to_promise(work).into()))
 }

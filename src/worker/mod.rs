@@ -25,25 +25,25 @@ use worker::web_sys::{Request, Response};
 use worker::{console_error, Context, Env, Result};
 
 use crate::content;
-use crate::crypto::host::webcrypto::WebCrypto;
 use crate::crypto::NoSyncVerifier;
+use crate::decision::{Decision, Gate, Verdict};
 use crate::event_stream::EventStreamRewriter;
 use crate::gateway::{self, sessions, GatewaySettings, RequestRefusal, TransportRefusal};
-use crate::jwks::refresh::{Need, RefreshSettings};
+use crate::host::webcrypto::WebCrypto;
 use crate::list_filter::ListFilter;
 use crate::mcp::Operation;
 use crate::responses::{self, Answer};
 use crate::token_cache::Accepted;
-use crate::validator::SharedDecision;
 use crate::{AuthError, AuthInfo, ConfigError, Refusal, Validator};
 
-/// The Worker's validator: WebCrypto answers every signature check, so no
+/// The Worker's gate: WebCrypto answers every signature check, so no
 /// pure-Rust signature arithmetic is linked in (the bundle's size).
-pub(crate) type GatewayValidator = Validator<NoSyncVerifier>;
+pub(crate) type GatewayGate = Gate<NoSyncVerifier>;
 
 /// Everything derived from the Worker's configuration, built once per isolate.
 pub(crate) struct GatewayWorker {
-    validator: Rc<RefCell<GatewayValidator>>,
+    /// The validator and key refresh every decision is stepped against.
+    gate: RefCell<GatewayGate>,
     settings: GatewaySettings,
     upstream: String,
     /// The resource's path ("" when the resource is a bare origin): requests under it need a token.
@@ -52,7 +52,8 @@ pub(crate) struct GatewayWorker {
     resource_authority: String,
     metadata_paths: Vec<String>,
     secret: Option<Vec<u8>>,
-    keys: key_store::KeyStore,
+    /// The Worker has the KV binding (its bindings are fixed for the isolate's life).
+    has_kv: bool,
     /// Who each session belongs to (`bindSessions`).
     sessions: session_store::SessionStore,
     /// The request headers never forwarded (proxy.rs), as a JS Set for http.js.
@@ -100,19 +101,19 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
     let resource_authority = resource.host();
     let resource_path = responses::resource_path(&policy);
     let metadata_paths = responses::metadata_paths(&policy);
-    let validator = Rc::new(RefCell::new(Validator::with_verifier(policy, NoSyncVerifier)));
-    let keys = key_store::KeyStore::new(validator.clone(), RefreshSettings::from(&settings));
+    let has_kv = env.kv(key_store::KV_BINDING).is_ok();
+    let gate = RefCell::new(Gate::with_key_refresh(Validator::with_verifier(policy, NoSyncVerifier), settings.key_refresh, has_kv));
     let dropped_headers = proxy::dropped_headers(settings.forward_token);
     let dropped_prefixes = gateway::dropped_prefixes(settings.trust_forwarded_headers).iter().map(|p| wasm_bindgen::JsValue::from_str(p)).collect();
     Ok(GatewayWorker {
-        validator,
+        gate,
         settings,
         upstream,
         resource_path,
         resource_authority,
         metadata_paths,
         secret,
-        keys,
+        has_kv,
         sessions: session_store::SessionStore::default(),
         dropped_headers,
         dropped_prefixes,
@@ -192,7 +193,7 @@ enum Outcome {
     /// `Host` or `Origin` refused, before anything else.
     Transport(TransportRefusal),
     /// A decision refused the request.
-    Refused { refusal: Refusal, retry_after: Option<u64>, issuer: Option<String>, tool: Option<String>, cors: Cors },
+    Refused { refusal: Refusal, issuer: Option<String>, tool: Option<String>, cors: Cors },
     /// The token was accepted but the request is refused for what it does (a session, a rate limit).
     RequestRefused { refusal: RequestRefusal, stranger: bool, accepted: Arc<Accepted>, tool: Option<String>, session: Option<String>, cors: Cors },
     /// Authorized: the origin's response, or the gateway's 502/504 for it.
@@ -270,7 +271,7 @@ impl GatewayWorker {
         let route = self.route(method, path);
         let answer = match route {
             Route::Preflight => responses::preflight(cors),
-            Route::Metadata => responses::metadata(self.validator.borrow().policy(), method, cors),
+            Route::Metadata => responses::metadata(self.gate.borrow().validator().policy(), method, cors),
             Route::NotFound => responses::not_found(cors),
             Route::Protected => return self.protected(head, req, env, body, (path, search), cors).await,
         };
@@ -291,9 +292,9 @@ impl GatewayWorker {
 
         // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
         let authorization = &head.authorization;
-        let no_credentials = self.validator.borrow().refuse_credentials(authorization.as_deref());
+        let no_credentials = self.gate.borrow().validator().refuse_credentials(authorization.as_deref());
         if let Some(refusal) = no_credentials {
-            return Ok(Step::Done(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors }));
+            return Ok(Step::Done(Outcome::Refused { refusal, issuer: None, tool: None, cors }));
         }
 
         // A POST body has one meaning or is refused unread (content.rs); it
@@ -304,15 +305,15 @@ impl GatewayWorker {
             match content::check_json_body(head.content_type.as_deref(), head.content_encoding.as_deref()) {
                 Err(e) => Err(e),
                 Ok(()) => {
-                    let max_body = self.validator.borrow().policy().max_body_bytes;
+                    let max_body = self.gate.borrow().validator().policy().max_body_bytes;
                     // Read by the host (http.js readUpTo: counted, the rest never read).
                     let Some(buffer) = body else { return Ok(Step::ReadBody(max_body + 1)) };
                     if buffer.byte_length() as usize > max_body {
-                        let refusal = self.validator.borrow().refuse(AuthError::BodyTooLarge);
-                        return Ok(Step::Done(Outcome::Refused { refusal, retry_after: None, issuer: None, tool: None, cors }));
+                        let refusal = self.gate.borrow().validator().refuse(AuthError::BodyTooLarge);
+                        return Ok(Step::Done(Outcome::Refused { refusal, issuer: None, tool: None, cors }));
                     }
                     let bytes = Uint8Array::new(&buffer).to_vec();
-                    let operations = self.validator.borrow().inspect(Some(&bytes));
+                    let operations = self.gate.borrow().validator().inspect(Some(&bytes));
                     inspected = Some((buffer, bytes));
                     operations
                 }
@@ -321,20 +322,22 @@ impl GatewayWorker {
             Ok(Vec::new())
         };
         let tool = operation_name(&operations);
-        let (decision, issuer) = self.decide(env, authorization.as_deref(), &operations).await;
-        Ok(match decision {
+        let mut decision = Decision::new(authorization.as_deref(), operations);
+        let verdict = self.decide(env, &mut decision).await;
+        let operations = decision.operations();
+        Ok(match verdict {
             Ok(accepted) => {
                 let info = &accepted.info;
                 let session = &head.session_id;
                 let now = now_ms() / 1000;
-                if let Err((refusal, stranger)) = self.request_checks(env, &operations, session.as_deref(), info, now).await? {
+                if let Err((refusal, stranger)) = self.request_checks(env, operations, session.as_deref(), info, now).await? {
                     let session = session.as_deref().map(sessions::log_name);
                     return Ok(Step::Done(Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors }));
                 }
-                let filter = match (&inspected, self.settings.filter_lists && lists_requested(&operations)) {
+                let filter = match (&inspected, self.settings.filter_lists && lists_requested(operations)) {
                     (Some((_, bytes)), true) => {
-                        let v = self.validator.borrow();
-                        ListFilter::new(v.policy(), v.held_scopes(info), bytes)
+                        let gate = self.gate.borrow();
+                        ListFilter::new(gate.validator().policy(), accepted.held().to_vec(), bytes)
                     }
                     _ => None,
                 };
@@ -342,7 +345,7 @@ impl GatewayWorker {
                 let response = proxy::send(self, req, head, &target, inspected, info, &cors)?;
                 Step::Sent(Box::new(Forward { response, accepted, tool, method: method.clone(), session: session.clone(), filter, cors, now }))
             }
-            Err((refusal, retry_after)) => Step::Done(Outcome::Refused { refusal, retry_after, issuer, tool, cors }),
+            Err(refusal) => Step::Done(Outcome::Refused { refusal, issuer: decision.issuer().map(str::to_owned), tool, cors }),
         })
     }
 
@@ -355,50 +358,11 @@ impl GatewayWorker {
         Ok(Outcome::Forwarded { response, accepted, tool, session })
     }
 
-    /// Validates, with the claimed issuer's keys refreshed first when they
-    /// are due, and once more for an unknown `kid`. The token is parsed once:
-    /// its issuer comes from the verified-token cache or the pending
-    /// signature check, and only a token refused before that (no keys loaded
-    /// yet, an unknown key) is read again for it.
-    async fn decide(
-        &self,
-        env: &Env,
-        authorization: Option<&str>,
-        operations: &std::result::Result<Vec<Operation>, AuthError>,
-    ) -> (std::result::Result<Arc<Accepted>, (Refusal, Option<u64>)>, Option<String>) {
-        let mut now = now_ms() / 1000;
-        let begin = |now| self.validator.borrow().begin_shared(authorization, operations, now);
-        let mut begun = begin(now);
-        let issuer = match &begun {
-            SharedDecision::Done(Ok(accepted)) => Some(accepted.issuer.clone()),
-            SharedDecision::Pending(pending) => Some(pending.issuer().to_owned()),
-            SharedDecision::Done(Err(_)) => self.validator.borrow().issuer_for(authorization).map(str::to_owned),
-        };
-        if let Some(iss) = &issuer {
-            let loads = self.validator.borrow().key_set_loads();
-            if let Err(unavailable) = self.keys.run(env, iss, Need::Keys).await {
-                return (Err((self.validator.borrow().refuse(AuthError::JwksUnavailable), Some(unavailable.retry_after))), issuer);
-            }
-            // A key set was loaded meanwhile, or the clock moved on while the
-            // keys were fetched or waited for: decided again, against that set
-            // and as of now (a pending check names keys of the load it was
-            // prepared with; `exp` is checked at the time of the decision).
-            let later = now_ms() / 1000;
-            if self.validator.borrow().key_set_loads() != loads || later != now {
-                now = later;
-                begun = begin(now);
-            }
-        }
-        let mut result = match begun {
-            SharedDecision::Done(result) => result,
-            SharedDecision::Pending(pending) => self.crypto.complete(&self.validator, pending, now).await,
-        };
-        if let (Err(r), Some(iss)) = (&result, &issuer) {
-            if r.error == AuthError::NoMatchingKey && self.keys.run(env, iss, Need::UnknownKey).await == Ok(true) {
-                result = self.crypto.decide(&self.validator, authorization, operations, now).await;
-            }
-        }
-        (result.map_err(|r| (r, None)), issuer)
+    /// Decides, with the claimed issuer's keys fetched from KV or the key
+    /// server when the decision asks, and signatures checked by WebCrypto.
+    async fn decide(&self, env: &Env, decision: &mut Decision) -> Verdict {
+        let io = key_store::KeyIo { env, has_kv: self.has_kv };
+        crate::host::drive(&self.gate, decision, &io, &self.crypto).await
     }
 
     /// What is checked once the token is accepted: the caller's rate limits,
@@ -454,7 +418,7 @@ impl GatewayWorker {
         }
         let media_type = head.content_type.map(|t| content::essence(&t)).unwrap_or_default();
         if media_type == "text/event-stream" {
-            let leeway = self.validator.borrow().policy().leeway_seconds;
+            let leeway = self.gate.borrow().validator().policy().leeway_seconds;
             let deadline = self.settings.end_streams_at_expiry.then(|| info.expires_at.saturating_add(leeway).saturating_mul(1000));
             if filter.is_some() || deadline.is_some() {
                 return Ok((http::pipe_events(&response, EventStreamRewriter::new(filter), deadline)?, started));
@@ -485,7 +449,7 @@ impl GatewayWorker {
                 self.log(answer.status, Some(refusal.wire().2), caller, tool.as_deref(), exchange);
                 answer
             }
-            Outcome::Refused { refusal, retry_after, issuer, tool, cors } => {
+            Outcome::Refused { refusal, issuer, tool, cors } => {
                 // A verified caller refused for what it asked is named; an unverified one only by the issuer it claims.
                 let caller = match &refusal.caller {
                     Some(c) => LogCaller {
@@ -498,7 +462,7 @@ impl GatewayWorker {
                     None => LogCaller { issuer: issuer.as_deref(), ..LogCaller::default() },
                 };
                 self.log(refusal.error.status(), Some(refusal.error.code()), caller, tool.as_deref(), exchange);
-                responses::refusal(&refusal, retry_after, cors)
+                responses::refusal(&refusal, cors)
             }
             Outcome::Forwarded { response, accepted, tool, session } => {
                 let caller = LogCaller { outcome: "forwarded", ..LogCaller::accepted(&accepted.info, session.as_deref()) };

@@ -137,7 +137,7 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   assert.equal(seen.headers['x-mcp-auth-client-id'], 'vet-client');
   assert.equal(seen.headers['x-mcp-auth-issuer'], ISSUER);
   assert.equal(seen.headers['mcp-session-id'], 'session-1');
-  // The origin checks the signature exactly as the README documents (v2: the body, its type, the session and a request id too).
+  // The origin checks the signature exactly as docs/deployment.md documents (v2: the body, its type, the session and a request id too).
   const h = seen.headers;
   const digest = createHash('sha256').update(seen.body).digest('hex');
   const canonical = ['v2', h['x-mcp-auth-timestamp'], h['x-mcp-auth-request-id'], 'POST', '/mcp?x=1', 'application/json', 'session-1', digest, h['x-mcp-auth-subject'], h['x-mcp-auth-client-id'], h['x-mcp-auth-scopes'], h['x-mcp-auth-issuer']].join('\n');

@@ -1,6 +1,6 @@
 // The packed tarball in a separate, empty project: `npm install` it, import it
 // with no flags, type-check a TypeScript consumer against its .d.ts, and run
-// the README's "Use from Node/TypeScript" example exactly as written.
+// the README's "Use from Node/TypeScript" quick start exactly as written.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -56,8 +56,10 @@ test('a TypeScript consumer type-checks against the shipped declarations', () =>
 
 test("the README's Node example runs as written", () => {
   const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Use from Node/TypeScript'));
-  const example = section.match(/```js\n([\s\S]*?)```/)[1];
+  // The first ```js block under the quick start headed "Use from Node/TypeScript".
+  const heading = readme.match(/^#+ .*Use from Node\/TypeScript.*$/m);
+  assert.ok(heading, 'README.md has a "Use from Node/TypeScript" heading');
+  const example = readme.slice(heading.index).match(/```js\n([\s\S]*?)```/)[1];
   writeFileSync(join(project, 'readme-example.mjs'), example);
   // Run from the repository root, as the README says, importing the installed package.
   const out = execFileSync(process.execPath, [join(project, 'readme-example.mjs')], { cwd: repo, encoding: 'utf8' });

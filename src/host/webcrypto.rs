@@ -1,5 +1,5 @@
 //! The WebCrypto signature backend (W3C Web Cryptography API, `crypto.subtle`),
-//! for the two JS hosts: the npm package (wasm.rs) and the Worker.
+//! for the two JS hosts: the npm package (`wasm/`) and the Worker.
 //!
 //! `crypto.subtle.verify` runs the host's native RSA, RSA-PSS, ECDSA and
 //! Ed25519 code, several times faster than the same arithmetic compiled to
@@ -7,7 +7,7 @@
 //! selection, the algorithm allow-list and the strictness checks WebCrypto
 //! would not make (signature lengths, ECDSA `r`/`s` ranges, canonical
 //! Ed25519 `S`, small-order `R`, key checks at load) were all done in Rust by
-//! [`Validator::begin`] and key-set loading, so no host leniency leaks through.
+//! the decision's first step and key-set loading, so no host leniency leaks through.
 //!
 //! Each key is imported once per key-set load and algorithm and kept as a
 //! `CryptoKey`. Where WebCrypto cannot take a key or algorithm (a host
@@ -16,18 +16,15 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
+use crate::decision::Gate;
 use crate::jwa::Algorithm;
-use crate::mcp::Operation;
-use crate::token_cache::Accepted;
-use crate::validator::SharedDecision;
-use crate::{AuthError, PendingSignature, Refusal, Validator};
+use crate::SignatureCheck;
 
 #[wasm_bindgen]
 extern "C" {
@@ -84,14 +81,14 @@ impl WebCrypto {
         JsFuture::from(promise).await.ok()
     }
 
-    /// The slot for a key of `pending`'s issuer, importing it on first use.
-    async fn slot<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, index: usize, alg: Algorithm) -> Option<Slot> {
-        let (issuer, load) = (pending.issuer(), pending.key_set_load());
+    /// The slot for `check`'s key, importing it on first use.
+    async fn slot<V: SignatureVerifier>(&self, gate: &RefCell<Gate<V>>, check: &SignatureCheck<'_>) -> Option<Slot> {
+        let (issuer, load, index, alg) = (check.issuer, check.load, check.key_index, check.alg);
         if let Some(slot) = self.keys.get(issuer, load, index, alg) {
             return Some(slot);
         }
         // The set may have been replaced while an earlier check awaited: then this key is gone.
-        let jwk = validator.borrow().key(issuer, load, index)?.key.to_jwk();
+        let jwk = gate.borrow().validator().key(issuer, load, index)?.key.to_jwk();
         let slot = match self.import(&jwk, alg).await {
             Some(key) => Slot::Key(key),
             None => Slot::Rust,
@@ -106,35 +103,8 @@ impl WebCrypto {
         self.keys.counts()
     }
 
-    fn in_rust<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature, key_index: usize) -> bool {
-        self.keys.count(false);
-        validator.borrow().check_signature(pending, key_index)
-    }
-
-    /// True iff one of `pending`'s checks passes.
-    async fn check<V: SignatureVerifier>(&self, validator: &RefCell<Validator<V>>, pending: &PendingSignature) -> bool {
-        for check in pending.checks() {
-            let slot = self.slot(validator, pending, check.key_index, check.alg).await;
-            let verified = match slot {
-                Some(Slot::Key(key)) => match self.verify(&key, check.alg, check.signature, check.signing_input).await {
-                    Some(verdict) => {
-                        self.keys.count(true);
-                        verdict
-                    }
-                    None => self.in_rust(validator, pending, check.key_index),
-                },
-                Some(Slot::Rust) => self.in_rust(validator, pending, check.key_index),
-                None => false,
-            };
-            if verified {
-                return true;
-            }
-        }
-        false
-    }
-
     /// One `crypto.subtle.verify`; `None` if it threw or rejected instead of answering.
-    async fn verify(&self, key: &JsValue, alg: Algorithm, signature: &[u8], data: &[u8]) -> Option<bool> {
+    async fn verify_with(&self, key: &JsValue, alg: Algorithm, signature: &[u8], data: &[u8]) -> Option<bool> {
         let (_, params) = self.algorithm(alg)?;
         let promise = subtle_verify(&params, key, signature, data).ok()?;
         JsFuture::from(promise).await.ok()?.as_bool()
@@ -145,35 +115,19 @@ impl WebCrypto {
     #[cfg_attr(not(feature = "wasm"), allow(dead_code))]
     pub(crate) async fn verify_detached(&self, key: &crate::jwks::set::PublicKey, alg: Algorithm, signing_input: &[u8], signature: &[u8]) -> Option<bool> {
         let imported = self.import(&key.to_jwk(), alg).await?;
-        self.verify(&imported, alg, signature, signing_input).await
+        self.verify_with(&imported, alg, signature, signing_input).await
     }
+}
 
-    /// Decides one request like [`Validator::verify_inspected`], with the
-    /// signature checked by WebCrypto. No borrow of `validator` is held
-    /// across an await, so key sets may be replaced meanwhile.
-    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
-    pub(crate) async fn decide<V: SignatureVerifier>(
-        &self,
-        validator: &RefCell<Validator<V>>,
-        authorization: Option<&str>,
-        operations: &Result<Vec<Operation>, AuthError>,
-        now: u64,
-    ) -> Result<Arc<Accepted>, Refusal> {
-        let decision = validator.borrow().begin_shared(authorization, operations, now);
-        match decision {
-            SharedDecision::Done(result) => result,
-            SharedDecision::Pending(pending) => self.complete(validator, pending, now).await,
-        }
-    }
-
-    /// Runs a pending decision's signature checks, then finishes it.
-    pub(crate) async fn complete<V: SignatureVerifier>(
-        &self,
-        validator: &RefCell<Validator<V>>,
-        pending: PendingSignature,
-        now: u64,
-    ) -> Result<Arc<Accepted>, Refusal> {
-        let verified = self.check(validator, &pending).await;
-        validator.borrow().finish_shared(pending, verified, now)
+impl super::Crypto for WebCrypto {
+    /// A key WebCrypto refused at import, or a check it threw on, is left to
+    /// the validator's own backend (`None`), and counted as such.
+    async fn verify<V: SignatureVerifier>(&self, gate: &RefCell<Gate<V>>, check: SignatureCheck<'_>) -> Option<bool> {
+        let verdict = match self.slot(gate, &check).await? {
+            Slot::Key(key) => self.verify_with(&key, check.alg, check.signature, check.signing_input).await,
+            Slot::Rust => None,
+        };
+        self.keys.count(verdict.is_some());
+        verdict
     }
 }

@@ -5,21 +5,21 @@
 //! thread pool and resolves a promise afterwards; for one signature that
 //! round trip costs more than the OpenSSL arithmetic itself. `crypto.verify`
 //! with a `KeyObject` runs the same OpenSSL code on the calling thread. As
-//! with [`super::webcrypto`], Node only answers the final question of a
+//! with [`crate::host::webcrypto`], Node only answers the final question of a
 //! [`crate::SignatureCheck`]: key selection and every strictness check
 //! (signature lengths, ECDSA `r`/`s` ranges, canonical Ed25519 `S`,
 //! small-order `R`, key checks at load) ran in Rust before it is asked.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::*;
 
-use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
+use crate::decision::Gate;
+use crate::host::imported::{ImportedKeys, Slot};
 use crate::jwa::Algorithm;
 use crate::jwks::set::PublicKey;
-use std::sync::Arc;
-
-use crate::token_cache::Accepted;
-use crate::{PendingSignature, Refusal, Validator};
+use crate::SignatureCheck;
 
 #[wasm_bindgen]
 extern "C" {
@@ -59,40 +59,33 @@ impl NodeBackend {
         self.host.import_key(&key.to_jwk().to_string(), alg.name()).ok().filter(|k| !k.is_null() && !k.is_undefined())
     }
 
-    /// True iff one of `pending`'s checks passes. A key Node refused at
-    /// import, or a check it threw on, is answered by the Rust backend.
-    fn check<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: &PendingSignature) -> bool {
-        let (issuer, load) = (pending.issuer(), pending.key_set_load());
-        pending.checks().any(|check| {
-            let slot = match self.keys.get(issuer, load, check.key_index, check.alg) {
-                Some(slot) => slot,
-                None => {
-                    let Some(jwk) = validator.key(issuer, load, check.key_index) else { return false };
-                    let slot = self.import(&jwk.key, check.alg).map_or(Slot::Rust, Slot::Key);
-                    self.keys.put(issuer, load, check.key_index, check.alg, slot.clone());
-                    slot
-                }
-            };
-            if let Slot::Key(key) = slot {
-                if let Ok(verdict) = self.host.verify(&key, check.signing_input, check.signature) {
-                    self.keys.count(true);
-                    return verdict;
-                }
-            }
-            self.keys.count(false);
-            validator.check_signature(pending, check.key_index)
-        })
-    }
-
-    /// Runs a pending decision's signature checks, then finishes it.
-    pub(crate) fn complete<V: SignatureVerifier>(&self, validator: &Validator<V>, pending: PendingSignature, now: u64) -> Result<Arc<Accepted>, Refusal> {
-        let verified = self.check(validator, &pending);
-        validator.finish_shared(pending, verified, now)
-    }
-
     /// Verifies one detached signature with an already-checked key (for the
     /// primitive test vectors): `None` when Node cannot take the key.
     pub(crate) fn verify_detached(&self, key: &PublicKey, alg: Algorithm, signing_input: &[u8], signature: &[u8]) -> Option<bool> {
         self.host.verify(&self.import(key, alg)?, signing_input, signature).ok()
+    }
+}
+
+impl crate::host::Crypto for NodeBackend {
+    /// Synchronous: the future is ready at its first poll. A key Node refused
+    /// at import, or a check it threw on, is left to the validator's own
+    /// backend (`None`), and counted as such.
+    async fn verify<V: SignatureVerifier>(&self, gate: &RefCell<Gate<V>>, check: SignatureCheck<'_>) -> Option<bool> {
+        let slot = match self.keys.get(check.issuer, check.load, check.key_index, check.alg) {
+            Some(slot) => slot,
+            None => {
+                let gate = gate.borrow();
+                let jwk = gate.validator().key(check.issuer, check.load, check.key_index)?;
+                let slot = self.import(&jwk.key, check.alg).map_or(Slot::Rust, Slot::Key);
+                self.keys.put(check.issuer, check.load, check.key_index, check.alg, slot.clone());
+                slot
+            }
+        };
+        let verdict = match slot {
+            Slot::Key(key) => self.host.verify(&key, check.signing_input, check.signature).ok(),
+            Slot::Rust => None,
+        };
+        self.keys.count(verdict.is_some());
+        verdict
     }
 }
