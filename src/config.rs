@@ -460,10 +460,7 @@ impl Policy {
                     let mut out = Vec::new();
                     for (j, name) in list.iter().enumerate() {
                         let alg = Algorithm::from_name(name).ok_or_else(|| {
-                            ConfigError::new(
-                                format!("{}[{j}]", f("algorithms")),
-                                format!("unknown algorithm {name:?}; supported: RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"),
-                            )
+                            ConfigError::new(format!("{}[{j}]", f("algorithms")), format!("unknown algorithm {name:?}; supported: {}", Algorithm::names()))
                         })?;
                         if !out.contains(&alg) {
                             out.push(alg);

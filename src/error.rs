@@ -1,12 +1,13 @@
 //! The one error enum for a refused request, and its mapping to the wire.
 //!
 //! Every check in [`crate::Validator::verify`] fails with exactly one
-//! [`AuthError`] variant. [`AuthError::code`], [`AuthError::status`],
-//! [`AuthError::rfc6750`] and [`AuthError::description`] are the single place
-//! where a failure becomes an HTTP status, an RFC 6750 §3.1 error code, a
-//! stable `ERR_…` code and a short fixed description. Descriptions are
-//! `&'static str`: nothing from the request can ever reach a response through
-//! them.
+//! [`AuthError`] variant, whose row of the `auth_errors!` table is the single
+//! place where it becomes an HTTP status, an RFC 6750 §3.1 error code, a
+//! stable `ERR_…` code and a short fixed description. Every refusal — the
+//! token's, and the gateway's own ([`crate::gateway::TransportRefusal`],
+//! [`crate::gateway::RequestRefusal`]) — is described on the wire by one
+//! [`Wire`]. Descriptions are `&'static str`: nothing from the request can
+//! ever reach a response through them.
 
 use std::fmt;
 
@@ -32,6 +33,31 @@ impl Rfc6750Error {
     }
 }
 
+/// How a refusal appears on the wire, whichever check made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wire {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `error` member: an RFC 6750 §3.1 code for a token's refusal
+    /// (none when no credentials were sent), the gateway's own name for a
+    /// transport refusal, none for a JSON-RPC error.
+    pub error: Option<&'static str>,
+    /// The stable `ERR_…` code callers switch on.
+    pub code: &'static str,
+    /// A short fixed description: never request data.
+    pub description: &'static str,
+    /// The JSON-RPC error code, for a refusal answered as a JSON-RPC error
+    /// (about what the request does, not its token).
+    pub json_rpc: Option<i64>,
+}
+
+/// Every stable code a refusal can carry: the token's ([`AuthError::CODES`])
+/// and the gateway's own, in that order.
+pub fn all_codes() -> impl Iterator<Item = &'static str> {
+    use crate::gateway::{RequestRefusal, TransportRefusal};
+    AuthError::CODES.iter().copied().chain(TransportRefusal::ALL.iter().map(|r| r.wire().code)).chain(RequestRefusal::ALL.iter().map(|r| r.wire().code))
+}
+
 /// Defines [`AuthError`] and its wire mapping from one table: a variant
 /// cannot exist without its stable code, status, RFC 6750 code and fixed
 /// description, and [`AuthError::CODES`] lists every variant's code, in order.
@@ -51,13 +77,21 @@ macro_rules! auth_errors {
             /// Every variant's stable code, in declaration order.
             pub const CODES: &'static [&'static str] = &[$($code),*];
 
-            /// The one mapping from a failure to the wire.
-            fn wire(&self) -> (&'static str, u16, Option<Rfc6750Error>, &'static str) {
+            /// The RFC 6750 error code, or `None` when no credentials were sent.
+            pub fn rfc6750(&self) -> Option<Rfc6750Error> {
                 #[allow(unused_imports)]
                 use Rfc6750Error::{InsufficientScope as Scope, InvalidRequest as Req, InvalidToken as Tok};
                 match self {
-                    $(Self::$variant { .. } => ($code, $status, $rfc, $description),)*
+                    $(Self::$variant { .. } => $rfc,)*
                 }
+            }
+
+            /// The one mapping from a failure to the wire.
+            pub fn wire(&self) -> Wire {
+                let (code, status, description) = match self {
+                    $(Self::$variant { .. } => ($code, $status, $description),)*
+                };
+                Wire { status, error: self.rfc6750().map(Rfc6750Error::as_str), code, description, json_rpc: None }
             }
         }
     };
@@ -167,22 +201,17 @@ auth_errors! {
 impl AuthError {
     /// The stable, documented code callers switch on.
     pub fn code(&self) -> &'static str {
-        self.wire().0
+        self.wire().code
     }
 
     /// The HTTP status of the response.
     pub fn status(&self) -> u16 {
-        self.wire().1
-    }
-
-    /// The RFC 6750 error code, or `None` when no credentials were sent.
-    pub fn rfc6750(&self) -> Option<Rfc6750Error> {
-        self.wire().2
+        self.wire().status
     }
 
     /// A short fixed description (RFC 6750 `error_description`): never request data.
     pub fn description(&self) -> &'static str {
-        self.wire().3
+        self.wire().description
     }
 }
 
@@ -268,7 +297,11 @@ mod tests {
         ];
         let codes: Vec<_> = all.iter().map(AuthError::code).collect();
         assert_eq!(codes, AuthError::CODES);
+        let every: Vec<_> = all_codes().collect();
+        assert_eq!(every.iter().collect::<std::collections::BTreeSet<_>>().len(), every.len(), "no code twice: {every:?}");
+        assert!(every.ends_with(&["ERR_HOST_NOT_ALLOWED", "ERR_ORIGIN_NOT_ALLOWED", "ERR_MCP_SESSION_NOT_FOUND", "ERR_RATE_LIMITED"]));
         for e in &all {
+            assert_eq!(e.wire().error, e.rfc6750().map(Rfc6750Error::as_str));
             assert!(!e.description().contains(['"', '\\']));
             match e.rfc6750() {
                 None => assert!(matches!(e.status(), 401 | 503)),

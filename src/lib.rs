@@ -71,7 +71,7 @@ mod no_randomness {
 }
 
 pub use config::{ChallengeScopes, Config, IssuerConfig, Policy};
-pub use error::{AuthError, ConfigError, Rfc6750Error};
+pub use error::{AuthError, ConfigError, Rfc6750Error, Wire};
 pub use jwa::Algorithm;
 pub use jwks::{KeySet, SkippedKey};
 pub use metadata::{well_known_urls, ProtectedResourceMetadata};

@@ -63,14 +63,14 @@ pub fn cors(allowed_origins: &[String], origin: Option<&str>) -> Vec<(&'static s
 /// A refusal: its status, the challenge in `WWW-Authenticate`, `Retry-After`
 /// for a 503, and `{error?, error_description, code}` — fixed text only.
 pub fn refusal(refusal: &Refusal, cors: Vec<(&'static str, String)>) -> Answer {
-    let e = &refusal.error;
+    let wire = refusal.error.wire();
     let mut body = serde_json::Map::new();
-    if let Some(code) = e.rfc6750() {
-        body.insert("error".into(), code.as_str().into());
+    if let Some(error) = wire.error {
+        body.insert("error".into(), error.into());
     }
-    body.insert("error_description".into(), e.description().into());
-    body.insert("code".into(), e.code().into());
-    let mut answer = Answer::json(e.status(), &Value::Object(body), cors);
+    body.insert("error_description".into(), wire.description.into());
+    body.insert("code".into(), wire.code.into());
+    let mut answer = Answer::json(wire.status, &Value::Object(body), cors);
     answer.headers.push(("WWW-Authenticate", refusal.www_authenticate.clone()));
     if let Some(seconds) = refusal.retry_after {
         answer.headers.push(("Retry-After", seconds.to_string()));
@@ -83,13 +83,13 @@ pub fn refusal(refusal: &Refusal, cors: Vec<(&'static str, String)>) -> Answer {
 /// not the token: no challenge, and a JSON-RPC error body the client's MCP
 /// library reads (`data.code` the stable code, `data.retryAfter` for a 429).
 pub fn request_refusal(refusal: RequestRefusal, cors: Vec<(&'static str, String)>) -> Answer {
-    let (status, rpc_code, code, message) = refusal.wire();
-    let mut data = json!({ "code": code });
+    let wire = refusal.wire();
+    let mut data = json!({ "code": wire.code });
     if let RequestRefusal::RateLimited { retry_after } = refusal {
         data["retryAfter"] = retry_after.into();
     }
-    let body = json!({ "jsonrpc": "2.0", "error": { "code": rpc_code, "message": message, "data": data }, "id": null });
-    let mut answer = Answer::json(status, &body, cors);
+    let body = json!({ "jsonrpc": "2.0", "error": { "code": wire.json_rpc, "message": wire.description, "data": data }, "id": null });
+    let mut answer = Answer::json(wire.status, &body, cors);
     if let RequestRefusal::RateLimited { retry_after } = refusal {
         answer.headers.push(("Retry-After", retry_after.to_string()));
     }
@@ -99,8 +99,8 @@ pub fn request_refusal(refusal: RequestRefusal, cors: Vec<(&'static str, String)
 /// A refusal at the transport (`Host`, `Origin`): no challenge, no CORS (a
 /// page on a refused origin is not to read it).
 pub fn transport_refusal(refusal: TransportRefusal) -> Answer {
-    let (status, error, code, description) = refusal.wire();
-    Answer::json(status, &json!({ "error": error, "error_description": description, "code": code }), Vec::new())
+    let wire = refusal.wire();
+    Answer::json(wire.status, &json!({ "error": wire.error, "error_description": wire.description, "code": wire.code }), Vec::new())
 }
 
 /// A CORS preflight (Fetch Standard §3.2.2) for an MCP endpoint.

@@ -105,14 +105,15 @@ impl Refusal {
     /// The refusal as the JSON object every way in reports:
     /// `{"ok":false,"status","error"?,"code","description","wwwAuthenticate","retryAfter"?}`.
     pub fn to_json(&self) -> Value {
+        let wire = self.error.wire();
         let mut v = Map::new();
         v.insert("ok".into(), false.into());
-        v.insert("status".into(), self.error.status().into());
-        if let Some(code) = self.error.rfc6750() {
-            v.insert("error".into(), code.as_str().into());
+        v.insert("status".into(), wire.status.into());
+        if let Some(error) = wire.error {
+            v.insert("error".into(), error.into());
         }
-        v.insert("code".into(), self.error.code().into());
-        v.insert("description".into(), self.error.description().into());
+        v.insert("code".into(), wire.code.into());
+        v.insert("description".into(), wire.description.into());
         v.insert("wwwAuthenticate".into(), self.www_authenticate.clone().into());
         if let Some(seconds) = self.retry_after {
             v.insert("retryAfter".into(), seconds.into());

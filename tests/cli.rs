@@ -47,8 +47,10 @@ fn demo(name: &str) -> String {
 fn every_token_vector_gives_the_same_decision_through_the_cli() {
     let dir = scratch("cli-vectors");
     let mut n = 0;
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")).unwrap() {
-        let file: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+    // The token vector files (gateway/ holds the gateway's own refusals, which the CLI does not make).
+    let paths = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")).unwrap().map(|e| e.unwrap().path());
+    for path in paths.filter(|p| p.extension().is_some_and(|x| x == "json")) {
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for case in file["cases"].as_array().unwrap() {
             n += 1;
             let config = write(&dir, "config.json", file["configs"][case["config"].as_str().unwrap()].to_string());

@@ -8,7 +8,7 @@ use std::path::Path;
 use mcp_edge_auth::crypto::verify_jws_signature;
 use mcp_edge_auth::decision::Decision;
 use mcp_edge_auth::json::Member;
-use mcp_edge_auth::{base64url, Config, Policy, Validator};
+use mcp_edge_auth::{base64url, AuthInfo, Config, Policy, Validator};
 use serde_json::Value;
 
 fn files() -> Vec<(String, Value)> {
@@ -159,7 +159,77 @@ fn every_vector_file_passes() {
     }
     println!("{count} vectors");
     assert!(failures.is_empty(), "{} of {count} vectors failed:\n{failures:#?}", failures.len());
-    // Every stable code is exercised by at least one vector.
-    let missing: Vec<_> = mcp_edge_auth::AuthError::CODES.iter().filter(|c| !codes_seen.contains(**c)).collect();
+    // Every stable code, the token's and the gateway's own, is exercised by at least one vector.
+    let (gateway_count, gateway_codes) = gateway_refusals();
+    println!("{gateway_count} gateway vectors");
+    codes_seen.extend(gateway_codes);
+    let missing: Vec<_> = mcp_edge_auth::error::all_codes().filter(|c| !codes_seen.contains(*c)).collect();
     assert!(missing.is_empty(), "no vector produces {missing:?}");
+}
+
+/// One answer, as the vectors state it: `{"ok": true}`, or the refusal's status, code and `Retry-After`.
+fn outcome(answer: Option<&mcp_edge_auth::responses::Answer>) -> Value {
+    let Some(answer) = answer else { return serde_json::json!({"ok": true}) };
+    let body: Value = serde_json::from_str(answer.body.as_deref().unwrap_or("null")).unwrap();
+    // A JSON-RPC error body carries the code in error.data; a transport refusal at the top.
+    let code = body.pointer("/error/data/code").or_else(|| body.get("code")).cloned().unwrap_or(Value::Null);
+    let mut v = serde_json::json!({"ok": false, "status": answer.status, "code": code});
+    if let Some((_, seconds)) = answer.headers.iter().find(|(n, _)| *n == "Retry-After") {
+        v["retryAfter"] = seconds.clone().into();
+    }
+    v
+}
+
+/// Runs tests/vectors/gateway/refusals.json natively; returns how many cases and the codes they produced.
+fn gateway_refusals() -> (usize, Vec<String>) {
+    use mcp_edge_auth::gateway::{check_transport, sessions, split_config, RequestRefusal};
+    use mcp_edge_auth::responses;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/gateway/refusals.json");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let resource = file["resource"].as_str().unwrap();
+    let authority = resource.split('/').nth(2).unwrap();
+    let (mut failures, mut codes) = (Vec::new(), Vec::new());
+    let cases = file["cases"].as_array().unwrap();
+    for case in cases {
+        let answer = match case["kind"].as_str().unwrap() {
+            "transport" => {
+                let mut config = serde_json::json!({"resource": resource, "issuers": [{"issuer": "https://auth.example.com"}]});
+                config.as_object_mut().unwrap().extend(case["settings"].as_object().unwrap().clone());
+                let (_, settings) = split_config(config).unwrap();
+                check_transport(&settings, authority, case["host"].as_str().unwrap(), case["origin"].as_str()).err().map(responses::transport_refusal)
+            }
+            "session" => {
+                let who = |v: &Value| AuthInfo {
+                    issuer: v["issuer"].as_str().unwrap().into(),
+                    subject: v["subject"].as_str().map(Into::into),
+                    client_id: v["clientId"].as_str().map(Into::into),
+                    token: String::new(),
+                    scopes: Vec::new(),
+                    expires_at: 0,
+                    resource: resource.into(),
+                    audience: Vec::new(),
+                    claims: Default::default(),
+                };
+                let now = case["now"].as_u64().unwrap();
+                let stored = (!case["creator"].is_null()).then(|| sessions::record(&who(&case["creator"]), now - 60));
+                match sessions::check(stored.as_deref(), &who(&case["caller"]), now) {
+                    sessions::SessionCheck::Refused { .. } => Some(responses::request_refusal(RequestRefusal::SessionNotFound, Vec::new())),
+                    _ => None,
+                }
+            }
+            "rateLimit" => Some(responses::request_refusal(RequestRefusal::RateLimited { retry_after: case["retryAfter"].as_u64().unwrap() }, Vec::new())),
+            other => panic!("unknown kind {other}"),
+        };
+        let got = outcome(answer.as_ref());
+        if let Some(code) = got["code"].as_str() {
+            codes.push(code.to_owned());
+        }
+        let ok = got == case["expect"];
+        println!("{} gateway/refusals.json: {}", if ok { "ok  " } else { "FAIL" }, case["name"].as_str().unwrap());
+        if !ok {
+            failures.push(format!("{}: got {got}, want {}", case["name"], case["expect"]));
+        }
+    }
+    assert!(failures.is_empty(), "gateway vectors failed: {failures:#?}");
+    (cases.len(), codes)
 }

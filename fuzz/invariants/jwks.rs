@@ -9,7 +9,7 @@ use mcp_edge_auth::jwks::KeySet;
 pub fn check(data: &[u8]) {
     if let Ok((set, skipped)) = KeySet::parse(data) {
         assert!(set.keys().len() + skipped.len() <= 1 + data.len());
-        for alg in mcp_edge_auth::Algorithm::ALL {
+        for &alg in mcp_edge_auth::Algorithm::ALL {
             let _ = set.candidates(None, alg).count();
         }
     }

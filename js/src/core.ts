@@ -14,12 +14,12 @@ export function setLoader(load: Loader): void {
 }
 
 /**
- * The platform's synchronous signature primitives (src/crypto/host/node.rs): the
+ * The platform's synchronous signature primitives (src/wasm/node.rs): the
  * Node entry registers `node:crypto` behind this; other hosts have none.
  */
 export interface NodeCrypto {
-  /** A handle for one public JWK (JSON text) and JWS alg, or null if the key is refused. */
-  importKey(jwk: string, alg: string): unknown;
+  /** A handle for one public JWK (JSON text) and how to verify with it (the core derives digest, PSS salt length and R‖S from the JWS alg), or null if the key is refused. */
+  importKey(jwk: string, digest: string | undefined, pssSaltLength: number | undefined, p1363: boolean): unknown;
   /** One signature check with a handle from importKey. */
   verify(key: unknown, data: Uint8Array, signature: Uint8Array): boolean;
 }

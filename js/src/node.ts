@@ -12,35 +12,27 @@ setLoader(() => {
   initSync({ module: readFileSync(new URL('./wasm/mcp_edge_auth_bg.wasm', import.meta.url)) });
 });
 
-// Signatures checked by node:crypto on the calling thread (src/crypto/host/node.rs
+// Signatures checked by node:crypto on the calling thread (src/wasm/node.rs
 // says why: WebCrypto's thread-pool round trip costs more than the check).
-// The core has already chosen the key and checked the signature's encoding.
+// The core has already chosen the key and checked the signature's encoding,
+// and says how to verify (digest, PSS salt length, R‖S encoding) from its
+// one algorithm table (src/jwa.rs).
 interface NodeKey {
   digest: string | null;
   options: VerifyKeyObjectInput & { key: KeyObject };
 }
-/** RFC 7518 §3.1 names: the digest, and for RSA-PSS the salt length (§3.5: the hash's length). */
-const DIGESTS: Record<string, [string | null, number?]> = {
-  RS256: ['sha256'], RS384: ['sha384'], RS512: ['sha512'],
-  PS256: ['sha256', 32], PS384: ['sha384', 48], PS512: ['sha512', 64],
-  ES256: ['sha256'], ES384: ['sha384'],
-  EdDSA: [null],
-};
 setNodeCrypto({
-  importKey(jwk: string, alg: string): NodeKey | null {
-    const digest = DIGESTS[alg];
-    if (!digest) return null;
+  importKey(jwk: string, digest: string | undefined, pssSaltLength: number | undefined, p1363: boolean): NodeKey | null {
     let key: KeyObject;
     try {
       key = createPublicKey({ key: JSON.parse(jwk), format: 'jwk' });
     } catch {
       return null;
     }
-    const [hash, saltLength] = digest;
-    if (saltLength !== undefined) return { digest: hash, options: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength } };
-    // JWS ECDSA signatures are R‖S (RFC 7518 §3.4), not DER.
-    if (alg.startsWith('ES')) return { digest: hash, options: { key, dsaEncoding: 'ieee-p1363' } };
-    return { digest: hash, options: { key } };
+    const options: NodeKey['options'] = { key };
+    if (pssSaltLength !== undefined) Object.assign(options, { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSaltLength });
+    if (p1363) options.dsaEncoding = 'ieee-p1363';
+    return { digest: digest ?? null, options };
   },
   verify(key: unknown, data: Uint8Array, signature: Uint8Array): boolean {
     const k = key as NodeKey;

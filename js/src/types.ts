@@ -79,7 +79,9 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_YET_VALID' | 'ERR_JWT_ISSUED_IN_FUTURE' | 'ERR_JWT_AUDIENCE'
   | 'ERR_JWT_CLAIM_MISSING' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_VALUE' | 'ERR_JWT_CLIENT' | 'ERR_JWT_TYPE' | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_MCP_CONTENT_TYPE' | 'ERR_MCP_CONTENT_ENCODING' | 'ERR_MCP_REQUEST_INVALID' | 'ERR_MCP_BODY_TOO_LARGE'
-  | 'ERR_MCP_OPERATION_DENIED';
+  | 'ERR_MCP_OPERATION_DENIED'
+  // The gateway's own: Host and Origin (transport), a session of another caller, a rate limit.
+  | 'ERR_HOST_NOT_ALLOWED' | 'ERR_ORIGIN_NOT_ALLOWED' | 'ERR_MCP_SESSION_NOT_FOUND' | 'ERR_RATE_LIMITED';
 
 /** An HTTP response the package decided itself: send it as it is. */
 export interface Answer {

@@ -108,7 +108,7 @@ export function holder(authInfo: Pick<AuthInfo, 'issuer' | 'scopes' | 'claims'>)
 }
 
 /**
- * An acceptance as the core reports it (src/wasm.rs, `result_json`): where
+ * An acceptance as the core reports it (src/wasm/mod.rs, `result_json`): where
  * the token sits in the input, `exp`, the window of whole seconds within
  * which the acceptance stands, and what the token's claims do not say
  * directly (its client by `clientIdClaims`, its scopes by `scopeClaims`).

@@ -1,6 +1,44 @@
-//! Which request fields the gateway never forwards to the origin.
+//! Which request fields the gateway never forwards to the origin, and where it forwards to.
 
 use super::identity::IDENTITY_PREFIX;
+
+/// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus
+/// ones fetch sets itself, and `content-encoding`: a forwarded body is never
+/// encoded (content.rs), so the field could only make the origin decode it
+/// differently from what the gateway inspected.
+pub const HOP_BY_HOP: [&str; 11] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "content-encoding",
+];
+
+/// The fields never forwarded by name, lower case: [`HOP_BY_HOP`], and
+/// `authorization` unless `forwardToken` is set (MCP authorization, "Token
+/// Passthrough": the client's token is for this resource only).
+pub fn dropped_fields(forward_token: bool) -> impl Iterator<Item = &'static str> {
+    HOP_BY_HOP.iter().copied().chain((!forward_token).then_some("authorization"))
+}
+
+/// The origin URL for a request to `path` (the resource's path, `resource_path`
+/// without a trailing `/`, or under it) with `search` (`""` or `"?…"`): the same
+/// suffix under `upstream`.
+pub fn target(upstream: &str, resource_path: &str, path: &str, search: &str) -> String {
+    let suffix = &path[resource_path.len().min(path.len())..];
+    let mut target = format!("{}{}", upstream.trim_end_matches('/'), suffix);
+    if upstream.ends_with('/') && suffix.is_empty() {
+        target.push('/');
+    }
+    target.push_str(search);
+    target
+}
 
 /// Request fields the gateway never forwards, lower case: a client cannot
 /// claim to be someone (`X-MCP-Auth-*`) or somewhere (`Forwarded`,
@@ -34,6 +72,21 @@ pub fn connection_options(connection: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_origin_gets_the_same_suffix_and_query_under_its_url() {
+        assert_eq!(target("https://o.example/mcp", "/mcp", "/mcp", ""), "https://o.example/mcp");
+        assert_eq!(target("https://o.example/mcp", "/mcp", "/mcp/sub", "?a=1"), "https://o.example/mcp/sub?a=1");
+        assert_eq!(target("https://o.example/", "/mcp", "/mcp", ""), "https://o.example/");
+        assert_eq!(target("https://o.example/base/", "", "/x", ""), "https://o.example/base/x");
+    }
+
+    #[test]
+    fn the_token_and_hop_by_hop_fields_stay_at_the_gateway() {
+        let dropped: Vec<_> = dropped_fields(false).collect();
+        assert!(dropped.contains(&"authorization") && dropped.contains(&"connection") && dropped.contains(&"content-encoding"));
+        assert!(!dropped_fields(true).any(|f| f == "authorization"));
+    }
 
     #[test]
     fn connection_options_name_the_fields_to_drop() {

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::rate_limits::RateLimit;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Wire};
 use crate::jwks::refresh::RefreshSettings;
 use crate::{Config, Policy};
 
@@ -199,12 +199,17 @@ pub enum TransportRefusal {
 }
 
 impl TransportRefusal {
-    /// Status, `error`, stable code and fixed description, in one place.
-    pub fn wire(self) -> (u16, &'static str, &'static str, &'static str) {
-        match self {
+    /// Every transport refusal.
+    pub const ALL: [Self; 2] = [Self::MisdirectedRequest, Self::OriginNotAllowed];
+
+    /// How it appears on the wire (RFC 9110 §15.5.20 `421`; `403` for a
+    /// browser origin the MCP transport's security rules exclude).
+    pub fn wire(self) -> Wire {
+        let (status, error, code, description) = match self {
             Self::MisdirectedRequest => (421, "misdirected_request", "ERR_HOST_NOT_ALLOWED", "This server does not answer for that host"),
             Self::OriginNotAllowed => (403, "origin_not_allowed", "ERR_ORIGIN_NOT_ALLOWED", "Requests from this origin are not allowed"),
-        }
+        };
+        Wire { status, error: Some(error), code, description, json_rpc: None }
     }
 }
 
@@ -223,14 +228,18 @@ pub enum RequestRefusal {
 }
 
 impl RequestRefusal {
-    /// Status, JSON-RPC error code, stable code and fixed description, in one place.
-    /// -32001 is what the MCP SDKs send for an unknown session; -32000 starts
-    /// JSON-RPC's range for server errors.
-    pub fn wire(self) -> (u16, i64, &'static str, &'static str) {
-        match self {
+    /// Every kind of request refusal (with a placeholder `retry_after`).
+    pub const ALL: [Self; 2] = [Self::SessionNotFound, Self::RateLimited { retry_after: 0 }];
+
+    /// How it appears on the wire, as a JSON-RPC error. -32001 is what the
+    /// MCP SDKs send for an unknown session; -32000 starts JSON-RPC's range
+    /// for server errors.
+    pub fn wire(self) -> Wire {
+        let (status, json_rpc, code, description) = match self {
             Self::SessionNotFound => (404, -32001, "ERR_MCP_SESSION_NOT_FOUND", "Session not found"),
             Self::RateLimited { .. } => (429, -32000, "ERR_RATE_LIMITED", "Too many requests"),
-        }
+        };
+        Wire { status, error: None, code, description, json_rpc: Some(json_rpc) }
     }
 }
 

@@ -23,7 +23,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::imported::{ImportedKeys, Slot};
 use crate::crypto::SignatureVerifier;
 use crate::decision::Gate;
-use crate::jwa::Algorithm;
+use crate::jwa::{Algorithm, HashAlg, Scheme};
 use crate::SignatureCheck;
 
 #[wasm_bindgen]
@@ -37,19 +37,19 @@ extern "C" {
     fn subtle_verify(algorithm: &JsValue, key: &JsValue, signature: &[u8], data: &[u8]) -> Result<js_sys::Promise, JsValue>;
 }
 
-/// WebCrypto's name for a JWS algorithm at import and at verification (RFC 7518 §3).
-fn parameters(alg: Algorithm) -> (&'static str, &'static str) {
-    match alg {
-        Algorithm::Rs256 => (r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#, r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
-        Algorithm::Rs384 => (r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-384"}"#, r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
-        Algorithm::Rs512 => (r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-512"}"#, r#"{"name":"RSASSA-PKCS1-v1_5"}"#),
+/// WebCrypto's parameters for a JWS algorithm at import and at
+/// verification (W3C Web Cryptography API §21–§23, RFC 7518 §3), as JSON,
+/// from the algorithm's scheme, hash and curve ([`Algorithm`]'s table).
+fn parameters(alg: Algorithm) -> (String, String) {
+    let hash = alg.hash().map_or("", HashAlg::name);
+    match alg.scheme() {
+        Scheme::Pkcs1 => (format!(r#"{{"name":"RSASSA-PKCS1-v1_5","hash":"{hash}"}}"#), r#"{"name":"RSASSA-PKCS1-v1_5"}"#.to_owned()),
         // RFC 7518 §3.5: the salt is as long as the hash; WebCrypto then refuses any other salt length.
-        Algorithm::Ps256 => (r#"{"name":"RSA-PSS","hash":"SHA-256"}"#, r#"{"name":"RSA-PSS","saltLength":32}"#),
-        Algorithm::Ps384 => (r#"{"name":"RSA-PSS","hash":"SHA-384"}"#, r#"{"name":"RSA-PSS","saltLength":48}"#),
-        Algorithm::Ps512 => (r#"{"name":"RSA-PSS","hash":"SHA-512"}"#, r#"{"name":"RSA-PSS","saltLength":64}"#),
-        Algorithm::Es256 => (r#"{"name":"ECDSA","namedCurve":"P-256"}"#, r#"{"name":"ECDSA","hash":"SHA-256"}"#),
-        Algorithm::Es384 => (r#"{"name":"ECDSA","namedCurve":"P-384"}"#, r#"{"name":"ECDSA","hash":"SHA-384"}"#),
-        Algorithm::EdDsa => (r#"{"name":"Ed25519"}"#, r#"{"name":"Ed25519"}"#),
+        Scheme::Pss => {
+            (format!(r#"{{"name":"RSA-PSS","hash":"{hash}"}}"#), format!(r#"{{"name":"RSA-PSS","saltLength":{}}}"#, alg.pss_salt_len().unwrap_or(0)))
+        }
+        Scheme::Ecdsa => (format!(r#"{{"name":"ECDSA","namedCurve":"{}"}}"#, alg.key_family().name()), format!(r#"{{"name":"ECDSA","hash":"{hash}"}}"#)),
+        Scheme::EdDsa => (r#"{"name":"Ed25519"}"#.to_owned(), r#"{"name":"Ed25519"}"#.to_owned()),
     }
 }
 
@@ -67,7 +67,7 @@ impl WebCrypto {
             return Some(pair.clone());
         }
         let (import, verify) = parameters(alg);
-        let pair = (js_sys::JSON::parse(import).ok()?, js_sys::JSON::parse(verify).ok()?);
+        let pair = (js_sys::JSON::parse(&import).ok()?, js_sys::JSON::parse(&verify).ok()?);
         self.algorithms.borrow_mut().insert(alg, pair.clone());
         Some(pair)
     }

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use crate::crypto::SignatureVerifier;
 use crate::decision::Gate;
 use crate::host::imported::{ImportedKeys, Slot};
-use crate::jwa::Algorithm;
+use crate::jwa::{Algorithm, HashAlg, Scheme};
 use crate::jwks::set::PublicKey;
 use crate::SignatureCheck;
 
@@ -27,10 +27,12 @@ extern "C" {
     /// provides it (js/src/node.ts, `nodeCrypto`).
     pub type NodeCrypto;
 
-    /// A handle for one public key (RFC 7517 JWK, JSON text) and JWS `alg`
-    /// (RFC 7518 §3.1 name), or `null` if Node refuses the key.
+    /// A handle for one public key (RFC 7517 JWK, JSON text), to verify with
+    /// `digest` (`SHA-256`…, none for Ed25519), RSA-PSS padding with a salt of
+    /// `pss_salt_len` bytes when given, and ECDSA signatures as R‖S
+    /// (`ieee-p1363`, RFC 7518 §3.4) when `p1363`; `null` if Node refuses the key.
     #[wasm_bindgen(method, js_name = importKey, catch)]
-    fn import_key(this: &NodeCrypto, jwk: &str, alg: &str) -> Result<JsValue, JsValue>;
+    fn import_key(this: &NodeCrypto, jwk: &str, digest: Option<&str>, pss_salt_len: Option<u32>, p1363: bool) -> Result<JsValue, JsValue>;
 
     // The slices cross as views of wasm memory; `crypto.verify` reads them
     // before it returns and keeps nothing.
@@ -56,7 +58,9 @@ impl NodeBackend {
     }
 
     fn import(&self, key: &PublicKey, alg: Algorithm) -> Option<JsValue> {
-        self.host.import_key(&key.to_jwk().to_string(), alg.name()).ok().filter(|k| !k.is_null() && !k.is_undefined())
+        let (digest, salt) = (alg.hash().map(HashAlg::name), alg.pss_salt_len().map(|n| n as u32));
+        let p1363 = alg.scheme() == Scheme::Ecdsa;
+        self.host.import_key(&key.to_jwk().to_string(), digest, salt, p1363).ok().filter(|k| !k.is_null() && !k.is_undefined())
     }
 
     /// Verifies one detached signature with an already-checked key (for the

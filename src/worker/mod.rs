@@ -28,7 +28,7 @@ use crate::content;
 use crate::crypto::NoSyncVerifier;
 use crate::decision::{Decision, Gate, Verdict};
 use crate::event_stream::EventStreamRewriter;
-use crate::gateway::{self, sessions, GatewaySettings, RequestRefusal, TransportRefusal};
+use crate::gateway::{self, sessions, GatewaySettings, RequestRefusal, Route, TransportRefusal};
 use crate::host::webcrypto::WebCrypto;
 use crate::list_filter::ListFilter;
 use crate::mcp::Operation;
@@ -46,11 +46,10 @@ pub(crate) struct GatewayWorker {
     gate: RefCell<GatewayGate>,
     settings: GatewaySettings,
     upstream: String,
-    /// The resource's path ("" when the resource is a bare origin): requests under it need a token.
-    resource_path: String,
     /// The resource's host and port, as `Host` must name it (unless `allowedHosts` lists another).
     resource_authority: String,
-    metadata_paths: Vec<String>,
+    /// What each request is (gateway/routes.rs).
+    routes: gateway::Routes,
     secret: Option<Vec<u8>>,
     /// The Worker has the KV binding (its bindings are fixed for the isolate's life).
     has_kv: bool,
@@ -99,8 +98,7 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
     let secret = env.secret("MCP_AUTH_HMAC_SECRET").ok().map(|s| s.to_string().into_bytes()).filter(|s| !s.is_empty());
     let resource = url::Url::parse(&policy.resource).ok_or_else(|| ConfigError::new("resource", "is not a URL"))?;
     let resource_authority = resource.host();
-    let resource_path = responses::resource_path(&policy);
-    let metadata_paths = responses::metadata_paths(&policy);
+    let routes = gateway::Routes::new(&policy);
     let has_kv = env.kv(key_store::KV_BINDING).is_ok();
     let gate = RefCell::new(Gate::with_key_refresh(Validator::with_verifier(policy, NoSyncVerifier), settings.key_refresh, has_kv));
     let dropped_headers = proxy::dropped_headers(settings.forward_token);
@@ -109,9 +107,8 @@ fn load(env: &Env) -> std::result::Result<GatewayWorker, ConfigError> {
         gate,
         settings,
         upstream,
-        resource_path,
         resource_authority,
-        metadata_paths,
+        routes,
         secret,
         has_kv,
         sessions: session_store::SessionStore::default(),
@@ -173,19 +170,6 @@ struct Forward {
     now: u64,
 }
 
-/// What a request is, once its `Host` and `Origin` passed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Route {
-    /// A CORS preflight (`OPTIONS`), anywhere.
-    Preflight,
-    /// One of the URLs the RFC 9728 document is answered at.
-    Metadata,
-    /// The resource's path or under it: a token is needed, then the origin answers.
-    Protected,
-    /// Anything else.
-    NotFound,
-}
-
 /// How a request ended.
 enum Outcome {
     /// The gateway's own answer, not a decision (metadata, preflight, 404).
@@ -239,18 +223,6 @@ fn operation_name(operations: &std::result::Result<Vec<Operation>, AuthError>) -
 }
 
 impl GatewayWorker {
-    fn route(&self, method: &str, path: &str) -> Route {
-        if method == "OPTIONS" {
-            Route::Preflight
-        } else if self.metadata_paths.iter().any(|p| p == path) {
-            Route::Metadata
-        } else if responses::is_protected(&self.resource_path, path) {
-            Route::Protected
-        } else {
-            Route::NotFound
-        }
-    }
-
     /// Decides the request read as `head`, as far as it can go before the
     /// origin answers. `body` is what was read of a POST body, once a
     /// [`Step::ReadBody`] asked for it (everything before is decided again,
@@ -268,7 +240,7 @@ impl GatewayWorker {
             return Ok(Step::Done(Outcome::Transport(refusal)));
         }
         let cors = responses::cors(&self.settings.allowed_origins, origin.as_deref());
-        let route = self.route(method, path);
+        let route = self.routes.route(method, path);
         let answer = match route {
             Route::Preflight => responses::preflight(cors),
             Route::Metadata => responses::metadata(self.gate.borrow().validator().policy(), method, cors),
@@ -341,7 +313,7 @@ impl GatewayWorker {
                     }
                     _ => None,
                 };
-                let target = proxy::target(self, path, search);
+                let target = self.routes.target(&self.upstream, path, search);
                 let response = proxy::send(self, req, head, &target, inspected, info, &cors)?;
                 Step::Sent(Box::new(Forward { response, accepted, tool, method: method.clone(), session: session.clone(), filter, cors, now }))
             }
@@ -437,7 +409,7 @@ impl GatewayWorker {
             Outcome::Answer(answer) => return http::answer(answer),
             Outcome::Transport(refusal) => {
                 let answer = responses::transport_refusal(refusal);
-                self.log(answer.status, Some(refusal.wire().2), LogCaller::default(), None, exchange);
+                self.log(answer.status, Some(refusal.wire().code), LogCaller::default(), None, exchange);
                 answer
             }
             Outcome::RequestRefused { refusal, stranger, accepted, tool, session, cors } => {
@@ -446,7 +418,7 @@ impl GatewayWorker {
                     ..LogCaller::accepted(&accepted.info, session.as_deref())
                 };
                 let answer = responses::request_refusal(refusal, cors);
-                self.log(answer.status, Some(refusal.wire().2), caller, tool.as_deref(), exchange);
+                self.log(answer.status, Some(refusal.wire().code), caller, tool.as_deref(), exchange);
                 answer
             }
             Outcome::Refused { refusal, issuer, tool, cors } => {

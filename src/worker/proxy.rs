@@ -21,42 +21,12 @@ use crate::gateway::{self, canonical_string, canonical_string_v2, identity_heade
 use crate::responses;
 use crate::AuthInfo;
 
-/// Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus
-/// ones fetch sets itself, and `content-encoding`: a forwarded body is never
-/// encoded (content.rs), so the field could only make the origin decode it
-/// differently from what the gateway inspected.
-const HOP_BY_HOP: [&str; 11] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-    "content-encoding",
-];
-
 /// The lower-case names never forwarded, as the JS Set http.js takes: the
 /// hop-by-hop ones, and `authorization` unless `forwardToken` is set. Built
 /// once per isolate.
 pub(super) fn dropped_headers(forward_token: bool) -> Set {
-    let names: Array = HOP_BY_HOP.iter().copied().chain((!forward_token).then_some("authorization")).map(wasm_bindgen::JsValue::from_str).collect();
+    let names: Array = gateway::dropped_fields(forward_token).map(wasm_bindgen::JsValue::from_str).collect();
     Set::new(&names)
-}
-
-/// The origin URL for a request to `path` (under the resource) with `search`
-/// (`""` or `"?…"`): the same suffix under `UPSTREAM_URL`.
-pub(super) fn target(gw: &GatewayWorker, path: &str, search: &str) -> String {
-    let suffix = &path[gw.resource_path.len().min(path.len())..];
-    let mut target = format!("{}{}", gw.upstream.trim_end_matches('/'), suffix);
-    if gw.upstream.ends_with('/') && suffix.is_empty() {
-        target.push('/');
-    }
-    target.push_str(search);
-    target
 }
 
 /// Sends the request (`req`, read as `head`) on to `target` (from

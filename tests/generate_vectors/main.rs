@@ -16,6 +16,7 @@ mod attacks;
 mod claims;
 mod demo;
 mod file;
+mod gateway;
 mod idp;
 mod keys;
 mod requests;
@@ -72,6 +73,11 @@ fn committed_tokens_json_matches_the_generator() {
 #[test]
 fn committed_attacks_json_matches_the_generator() {
     check(attacks::generate);
+}
+
+#[test]
+fn committed_gateway_refusals_json_matches_the_generator() {
+    check(gateway::generate);
 }
 
 #[test]
