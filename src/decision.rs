@@ -58,7 +58,7 @@ use crate::error::AuthError;
 use crate::jwks::refresh::{self, KeyEvent, KeyRefresh, Need, RefreshSettings};
 use crate::mcp::Operation;
 use crate::token_cache::Accepted;
-use crate::validator::{Begun, BegunState, PendingSignature, Refusal, SignatureCheck, Validator};
+use crate::validator::{AuthInfo, Begun, BegunState, PendingSignature, Refusal, SignatureCheck, Validator};
 
 pub use crate::jwks::refresh::{Fetched, Input};
 
@@ -328,15 +328,29 @@ impl From<refresh::Action> for Action<'_> {
     }
 }
 
-/// Drives `decision` with `validator` alone: its own backend checks each
-/// signature, no key is fetched. [`Validator::verify`] is this.
-pub(crate) fn decide_here<V: SignatureVerifier>(validator: &Validator<V>, decision: &mut Decision, now: u64) -> Verdict {
-    let begun = validator.begin(decision.authorization.as_deref(), &decision.operations, now);
-    match begun.state {
-        BegunState::Done(verdict) => verdict,
-        BegunState::Pending(pending) => {
-            let verified = (0..).map_while(|n| pending.check(n)).any(|check| validator.check_signature(&check));
-            validator.finish(pending, verified, now)
+/// The pure-Rust convenience: a decision driven here and now by the
+/// validator alone, whose own backend checks each signature; no key is fetched.
+impl<V: SignatureVerifier> Validator<V> {
+    /// Decides one request with this validator's own (synchronous)
+    /// signature backend and the key sets loaded so far. `authorization` is
+    /// the `Authorization` header value or a bare token; `body` the JSON-RPC
+    /// body, if any; `now` Unix seconds.
+    pub fn verify(&self, authorization: Option<&str>, body: Option<&[u8]>, now: u64) -> Result<AuthInfo, Refusal> {
+        self.decide(&mut Decision::new(authorization, self.inspect(body)), now).map(|accepted| accepted.info.clone())
+    }
+
+    /// Drives `decision` to its end here and now: this validator's own
+    /// backend checks each signature and no key is fetched (the pure-Rust
+    /// convenience; hosts that fetch keys or check signatures with their own
+    /// crypto step a [`Gate`]).
+    pub fn decide(&self, decision: &mut Decision, now: u64) -> Verdict {
+        let begun = self.begin(decision.authorization.as_deref(), &decision.operations, now);
+        match begun.state {
+            BegunState::Done(verdict) => verdict,
+            BegunState::Pending(pending) => {
+                let verified = (0..).map_while(|n| pending.check(n)).any(|check| self.check_signature(&check));
+                self.finish(pending, verified, now)
+            }
         }
     }
 }

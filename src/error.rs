@@ -4,8 +4,8 @@
 //! [`AuthError`] variant, whose row of the `auth_errors!` table is the single
 //! place where it becomes an HTTP status, an RFC 6750 §3.1 error code, a
 //! stable `ERR_…` code and a short fixed description. Every refusal — the
-//! token's, and the gateway's own ([`crate::gateway::TransportRefusal`],
-//! [`crate::gateway::RequestRefusal`]) — is described on the wire by one
+//! token's, and the gateway's own ([`TransportRefusal`], [`RequestRefusal`])
+//! — is described on the wire by one
 //! [`Wire`]. Descriptions are `&'static str`: nothing from the request can
 //! ever reach a response through them.
 
@@ -54,8 +54,64 @@ pub struct Wire {
 /// Every stable code a refusal can carry: the token's ([`AuthError::CODES`])
 /// and the gateway's own, in that order.
 pub fn all_codes() -> impl Iterator<Item = &'static str> {
-    use crate::gateway::{RequestRefusal, TransportRefusal};
     AuthError::CODES.iter().copied().chain(TransportRefusal::ALL.iter().map(|r| r.wire().code)).chain(RequestRefusal::ALL.iter().map(|r| r.wire().code))
+}
+
+/// A refusal at the transport, before any credential is looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportRefusal {
+    /// `Host` names neither the resource's host nor an `allowedHosts` entry:
+    /// the request was not meant for this server, or a page that rebound a
+    /// name it controls to this address sent it (DNS rebinding; MCP
+    /// Streamable HTTP transport, "Security Warning"). RFC 9110 §15.5.20.
+    MisdirectedRequest,
+    /// A browser `Origin` not in `allowedOrigins`, when the list is set.
+    OriginNotAllowed,
+}
+
+impl TransportRefusal {
+    /// Every transport refusal.
+    pub const ALL: [Self; 2] = [Self::MisdirectedRequest, Self::OriginNotAllowed];
+
+    /// How it appears on the wire (RFC 9110 §15.5.20 `421`; `403` for a
+    /// browser origin the MCP transport's security rules exclude).
+    pub fn wire(self) -> Wire {
+        let (status, error, code, description) = match self {
+            Self::MisdirectedRequest => (421, "misdirected_request", "ERR_HOST_NOT_ALLOWED", "This server does not answer for that host"),
+            Self::OriginNotAllowed => (403, "origin_not_allowed", "ERR_ORIGIN_NOT_ALLOWED", "Requests from this origin are not allowed"),
+        };
+        Wire { status, error: Some(error), code, description, json_rpc: None }
+    }
+}
+
+/// A request refused after its token was accepted, for what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestRefusal {
+    /// The request names a session (`Mcp-Session-Id`) not recorded for this
+    /// token's identity ([`crate::gateway::sessions`]): answered as for an unknown
+    /// session (MCP Streamable HTTP §Session Management), so the client starts a new one.
+    SessionNotFound,
+    /// A `rateLimits` rule's limit for this caller is reached (RFC 6585 §4).
+    RateLimited {
+        /// Seconds until the limit's period has passed.
+        retry_after: u64,
+    },
+}
+
+impl RequestRefusal {
+    /// Every kind of request refusal (with a placeholder `retry_after`).
+    pub const ALL: [Self; 2] = [Self::SessionNotFound, Self::RateLimited { retry_after: 0 }];
+
+    /// How it appears on the wire, as a JSON-RPC error. -32001 is what the
+    /// MCP SDKs send for an unknown session; -32000 starts JSON-RPC's range
+    /// for server errors.
+    pub fn wire(self) -> Wire {
+        let (status, json_rpc, code, description) = match self {
+            Self::SessionNotFound => (404, -32001, "ERR_MCP_SESSION_NOT_FOUND", "Session not found"),
+            Self::RateLimited { .. } => (429, -32000, "ERR_RATE_LIMITED", "Too many requests"),
+        };
+        Wire { status, error: None, code, description, json_rpc: Some(json_rpc) }
+    }
 }
 
 /// Defines [`AuthError`] and its wire mapping from one table: a variant

@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use crate::config::Policy;
-use crate::gateway::{RequestRefusal, TransportRefusal};
+use crate::error::{RequestRefusal, TransportRefusal};
 use crate::validator::Refusal;
 
 /// Response headers a browser-based MCP client must be able to read

@@ -15,7 +15,6 @@ use crate::config::ChallengeScopes;
 use crate::config::Policy;
 use crate::content;
 use crate::crypto::{encoding_ok, RustCrypto, SignatureVerifier};
-use crate::decision::Decision;
 use crate::error::AuthError;
 use crate::json::{Member, Object};
 use crate::jwa::Algorithm;
@@ -182,22 +181,6 @@ impl<V: SignatureVerifier> Validator<V> {
             cache.forget_issuer(issuer);
         }
         Ok(report)
-    }
-
-    /// Decides one request with this validator's own (synchronous)
-    /// signature backend and the key sets loaded so far. `authorization` is
-    /// the `Authorization` header value or a bare token; `body` the JSON-RPC
-    /// body, if any; `now` Unix seconds.
-    pub fn verify(&self, authorization: Option<&str>, body: Option<&[u8]>, now: u64) -> Result<AuthInfo, Refusal> {
-        self.decide(&mut Decision::new(authorization, self.inspect(body)), now).map(|accepted| accepted.info.clone())
-    }
-
-    /// Drives `decision` to its end here and now: this validator's own
-    /// backend checks each signature and no key is fetched (the pure-Rust
-    /// convenience; hosts that fetch keys or check signatures with their own
-    /// crypto step a [`crate::decision::Gate`]).
-    pub fn decide(&self, decision: &mut Decision, now: u64) -> crate::decision::Verdict {
-        crate::decision::decide_here(self, decision, now)
     }
 
     /// The operations a JSON-RPC body names ([`mcp::inspect`] within `maxBodyBytes`); none without a body.

@@ -29,7 +29,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::rate_limits::RateLimit;
-use crate::error::{ConfigError, Wire};
+use crate::error::ConfigError;
+pub use crate::error::{RequestRefusal, TransportRefusal};
 use crate::jwks::refresh::RefreshSettings;
 use crate::{Config, Policy};
 
@@ -184,63 +185,6 @@ fn is_host_and_port(value: &str) -> bool {
     };
     let name_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'));
     name_ok && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// A refusal at the transport, before any credential is looked at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransportRefusal {
-    /// `Host` names neither the resource's host nor an `allowedHosts` entry:
-    /// the request was not meant for this server, or a page that rebound a
-    /// name it controls to this address sent it (DNS rebinding; MCP
-    /// Streamable HTTP transport, "Security Warning"). RFC 9110 §15.5.20.
-    MisdirectedRequest,
-    /// A browser `Origin` not in `allowedOrigins`, when the list is set.
-    OriginNotAllowed,
-}
-
-impl TransportRefusal {
-    /// Every transport refusal.
-    pub const ALL: [Self; 2] = [Self::MisdirectedRequest, Self::OriginNotAllowed];
-
-    /// How it appears on the wire (RFC 9110 §15.5.20 `421`; `403` for a
-    /// browser origin the MCP transport's security rules exclude).
-    pub fn wire(self) -> Wire {
-        let (status, error, code, description) = match self {
-            Self::MisdirectedRequest => (421, "misdirected_request", "ERR_HOST_NOT_ALLOWED", "This server does not answer for that host"),
-            Self::OriginNotAllowed => (403, "origin_not_allowed", "ERR_ORIGIN_NOT_ALLOWED", "Requests from this origin are not allowed"),
-        };
-        Wire { status, error: Some(error), code, description, json_rpc: None }
-    }
-}
-
-/// A request refused after its token was accepted, for what it does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RequestRefusal {
-    /// The request names a session (`Mcp-Session-Id`) not recorded for this
-    /// token's identity ([`super::sessions`]): answered as for an unknown
-    /// session (MCP Streamable HTTP §Session Management), so the client starts a new one.
-    SessionNotFound,
-    /// A `rateLimits` rule's limit for this caller is reached (RFC 6585 §4).
-    RateLimited {
-        /// Seconds until the limit's period has passed.
-        retry_after: u64,
-    },
-}
-
-impl RequestRefusal {
-    /// Every kind of request refusal (with a placeholder `retry_after`).
-    pub const ALL: [Self; 2] = [Self::SessionNotFound, Self::RateLimited { retry_after: 0 }];
-
-    /// How it appears on the wire, as a JSON-RPC error. -32001 is what the
-    /// MCP SDKs send for an unknown session; -32000 starts JSON-RPC's range
-    /// for server errors.
-    pub fn wire(self) -> Wire {
-        let (status, json_rpc, code, description) = match self {
-            Self::SessionNotFound => (404, -32001, "ERR_MCP_SESSION_NOT_FOUND", "Session not found"),
-            Self::RateLimited { .. } => (429, -32000, "ERR_RATE_LIMITED", "Too many requests"),
-        };
-        Wire { status, error: None, code, description, json_rpc: Some(json_rpc) }
-    }
 }
 
 /// The transport checks, first on every request: `authority` is the request
