@@ -20,6 +20,14 @@ pub const HOP_BY_HOP: [&str; 11] = [
     "content-encoding",
 ];
 
+/// The fields the gateway adds to an origin's response that are lists (RFC
+/// 9110 §5.3: their values combine with a comma): they are appended to what
+/// the origin says, so an origin's own `Access-Control-Expose-Headers` or
+/// `Vary` survives; any other field the gateway sets replaces the origin's.
+pub fn is_list_field(name: &str) -> bool {
+    ["Vary", "Access-Control-Expose-Headers"].iter().any(|l| l.eq_ignore_ascii_case(name))
+}
+
 /// The fields never forwarded by name, lower case: [`HOP_BY_HOP`], and
 /// `authorization` unless `forwardToken` is set (MCP authorization, "Token
 /// Passthrough": the client's token is for this resource only).
@@ -79,6 +87,12 @@ mod tests {
         assert_eq!(target("https://o.example/mcp", "/mcp", "/mcp/sub", "?a=1"), "https://o.example/mcp/sub?a=1");
         assert_eq!(target("https://o.example/", "/mcp", "/mcp", ""), "https://o.example/");
         assert_eq!(target("https://o.example/base/", "", "/x", ""), "https://o.example/base/x");
+    }
+
+    #[test]
+    fn the_origins_own_list_fields_survive() {
+        assert!(is_list_field("vary") && is_list_field("Access-Control-Expose-Headers"));
+        assert!(!is_list_field("Access-Control-Allow-Origin") && !is_list_field("Content-Type"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod routes;
 pub mod sessions;
 pub mod settings;
 
-pub use forwarding::{cgi_name, connection_options, dropped_fields, dropped_prefixes, target};
+pub use forwarding::{cgi_name, connection_options, dropped_fields, dropped_prefixes, is_list_field, target};
 pub use identity::{
     canonical_string, canonical_string_v2, header_value, identity_headers, sign, SignedRequest, CLIENT_ID, IDENTITY_PREFIX, ISSUER, REQUEST_ID, SCOPES,
     SIGNATURE, SUBJECT, TIMESTAMP,

@@ -265,15 +265,12 @@ impl HeaderList {
         self
     }
 
-    /// Splits off the list-valued fields (RFC 9110 §5.3: their values combine
-    /// with a comma): those are appended to what another response already
-    /// says, so an origin's own `Access-Control-Expose-Headers` or `Vary`
-    /// survives; the rest replace.
+    /// Splits off the list-valued fields ([`crate::gateway::is_list_field`]):
+    /// those are appended to what another response already says; the rest replace.
     pub(super) fn split_list_fields(fields: &[(&'static str, String)]) -> (HeaderList, HeaderList) {
-        const LISTS: [&str; 2] = ["Vary", "Access-Control-Expose-Headers"];
         let (mut set, mut append) = (HeaderList::default(), HeaderList::default());
         for (name, value) in fields {
-            let to = if LISTS.iter().any(|l| l.eq_ignore_ascii_case(name)) { &mut append } else { &mut set };
+            let to = if crate::gateway::is_list_field(name) { &mut append } else { &mut set };
             to.0.extend([(*name).to_owned(), value.clone()]);
         }
         (set, append)
