@@ -27,7 +27,7 @@
 //! key sets it was given: a missing set is the 503 of step 2 at once.
 //!
 //! ```
-//! # use mcp_edge_auth::decision::{Action, Decision, Gate, Input};
+//! # use mcp_edge_auth::decision::{Action, Decision, Gate, Input, Io};
 //! # use mcp_edge_auth::jwks::refresh::RefreshSettings;
 //! # use mcp_edge_auth::{Policy, Validator};
 //! let validator = Validator::new(Policy::from_json(r#"{"resource":"https://m.example/mcp",
@@ -40,7 +40,7 @@
 //! let verdict = loop {
 //!     match gate.step(&mut decision, input, 1_000_000) {
 //!         Action::Done(verdict) => break verdict,
-//!         Action::Fetch { url, .. } => {
+//!         Action::Io(Io::Fetch { url, .. }) => {
 //!             assert_eq!(url, "https://a.example/jwks");
 //!             input = Input::Fetched(Err("connection refused"));
 //!         }
@@ -60,7 +60,7 @@ use crate::mcp::Operation;
 use crate::token_cache::Accepted;
 use crate::validator::{AuthInfo, Begun, BegunState, PendingSignature, Refusal, SignatureCheck, Validator};
 
-pub use crate::jwks::refresh::{Fetched, Input};
+pub use crate::jwks::refresh::{Fetched, Input, Io};
 
 /// How a decision ended: the acceptance as the validator remembers it, or
 /// the refusal with its exact challenge (and `Retry-After`, for a 503).
@@ -123,10 +123,14 @@ impl<V: SignatureVerifier> Gate<V> {
     /// epoch). Returns what to do next, until [`Action::Done`].
     pub fn step<'d>(&mut self, decision: &'d mut Decision, input: Input<'_>, now_ms: u64) -> Action<'d> {
         match self.advance(decision, input, now_ms) {
-            Next::Io(action) => action.into(),
+            Next::Io(io) => Action::Io(io),
             Next::Verify => match &decision.stage {
-                Stage::Signature { pending, next, .. } => Action::Verify(pending.check(*next).expect("a check is left")),
-                _ => unreachable!("Next::Verify is returned in the signature stage only"),
+                Stage::Signature { pending, next, .. } => match pending.check(*next) {
+                    Some(check) => Action::Verify(check),
+                    // Never so (a check is asked for only while one is left); should it be, not verified.
+                    None => Action::Done(Err(self.validator.refuse(AuthError::Signature))),
+                },
+                _ => Action::Done(Err(self.validator.refuse(AuthError::Signature))),
             },
             Next::Done(verdict) => Action::Done(verdict),
         }
@@ -149,12 +153,13 @@ impl<V: SignatureVerifier> Gate<V> {
                 }
             }
             Stage::Keys { mut job, then } => {
-                let refresh = self.refresh.as_mut().expect("a key job is made only with key refresh");
+                // A key job is made only with key refresh; without it, no keys.
+                let Some(refresh) = self.refresh.as_mut() else { return Next::Done(Err(self.validator.refuse(AuthError::JwksUnavailable))) };
                 let action = refresh.step(&mut job, input, &mut self.validator, now_ms);
                 d.events.append(&mut job.events);
                 let outcome = match action {
                     refresh::Action::Done(outcome) => outcome,
-                    io => {
+                    refresh::Action::Io(io) => {
                         d.stage = Stage::Keys { job, then };
                         return Next::Io(io);
                     }
@@ -200,10 +205,11 @@ impl<V: SignatureVerifier> Gate<V> {
     /// After step 1 (and the keys): the verdict, the signature checks, or the unknown-key refetch.
     fn proceed(&mut self, d: &mut Decision, state: BegunState, at: u64, now_ms: u64) -> Next {
         match state {
-            BegunState::Pending(pending) => {
+            BegunState::Pending(pending) if pending.check(0).is_some() => {
                 d.stage = Stage::Signature { pending, next: 0, at };
                 Next::Verify
             }
+            BegunState::Pending(pending) => Next::Done(self.validator.finish(pending, false, at)),
             BegunState::Done(Err(refused)) if refused.error == AuthError::NoMatchingKey && !d.refetched => {
                 let (Some(refresh), Some(issuer)) = (&self.refresh, &d.issuer) else { return Next::Done(Err(refused)) };
                 d.refetched = true;
@@ -232,7 +238,17 @@ impl Decision {
     /// A decision for a request with this `Authorization` value (or a bare
     /// token) and the operations its body names ([`Validator::inspect`]).
     pub fn new(authorization: Option<&str>, operations: Result<Vec<Operation>, AuthError>) -> Self {
-        Self { authorization: authorization.map(str::to_owned), operations, issuer: None, stage: Stage::Start, refetched: false, events: Vec::new() }
+        Self::for_header(authorization.map(str::to_owned), operations)
+    }
+
+    /// [`new`](Self::new) with a header value the host already owns (not copied again).
+    pub fn for_header(authorization: Option<String>, operations: Result<Vec<Operation>, AuthError>) -> Self {
+        Self { authorization, operations, issuer: None, stage: Stage::Start, refetched: false, events: Vec::new() }
+    }
+
+    /// The `Authorization` value (or bare token) the decision is for.
+    pub fn authorization(&self) -> Option<&str> {
+        self.authorization.as_deref()
     }
 
     /// The operations the request's body names, as given.
@@ -269,7 +285,7 @@ enum AfterKeys {
 }
 
 enum Next {
-    Io(refresh::Action),
+    Io(Io),
     Verify,
     Done(Verdict),
 }
@@ -277,55 +293,15 @@ enum Next {
 /// What the host does next.
 #[derive(Debug)]
 pub enum Action<'d> {
-    /// Read `key` from the shared cache; answer [`Input::Cache`].
-    ReadCache {
-        /// The cache key.
-        key: String,
-    },
-    /// Write `value` under `key`, expiring after `ttl_seconds`; answer
-    /// [`Input::Written`] (a failed write changes nothing).
-    WriteCache {
-        /// The cache key.
-        key: String,
-        /// The value.
-        value: String,
-        /// Its lifetime.
-        ttl_seconds: u64,
-    },
-    /// GET `url` (`Accept: application/json`, redirects followed) within
-    /// `timeout_ms` for the headers *and* the body, reading at most
-    /// `max_bytes + 1` bytes of it; answer [`Input::Fetched`].
-    Fetch {
-        /// The document's URL.
-        url: String,
-        /// Time allowed, headers and body.
-        timeout_ms: u64,
-        /// Read no more than one byte past this.
-        max_bytes: usize,
-    },
-    /// Wait `ms` on this request's own timer, then answer [`Input::Waited`].
-    Wait {
-        /// How long.
-        ms: u64,
-    },
+    /// Read or write the shared cache, fetch a document or wait, and answer
+    /// what happened ([`Input`]).
+    Io(Io),
     /// Does this signature verify, by the host's crypto? Answer
     /// [`Input::Verified`]: `Some(verdict)`, or `None` when the host cannot
     /// take this key or algorithm (the validator's own backend then answers).
     Verify(SignatureCheck<'d>),
     /// The decision.
     Done(Verdict),
-}
-
-impl From<refresh::Action> for Action<'_> {
-    fn from(action: refresh::Action) -> Self {
-        match action {
-            refresh::Action::ReadCache { key } => Action::ReadCache { key },
-            refresh::Action::WriteCache { key, value, ttl_seconds } => Action::WriteCache { key, value, ttl_seconds },
-            refresh::Action::Fetch { url, timeout_ms, max_bytes } => Action::Fetch { url, timeout_ms, max_bytes },
-            refresh::Action::Wait { ms } => Action::Wait { ms },
-            refresh::Action::Done(_) => unreachable!("a key job's end is the decision's to read"),
-        }
-    }
 }
 
 /// The pure-Rust convenience: a decision driven here and now by the

@@ -27,6 +27,7 @@
 
 pub mod base64url;
 pub mod bearer;
+pub mod body_gate;
 pub mod challenge;
 pub mod claim_path;
 mod claims;
@@ -58,6 +59,11 @@ mod validator;
 pub mod wasm;
 #[cfg(feature = "worker")]
 mod worker;
+
+/// docs/rust.md's example, run by `cargo test --doc` as the page shows it.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/rust.md")]
+mod docs_rust {}
 
 // Verification never needs randomness, but jwt-compact's `rsa` feature links
 // getrandom; on wasm32 register a source that always fails, so any attempt to

@@ -13,8 +13,10 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mcp-edge-auth"))
 }
 
+/// Runs the binary from the repository root, as the docs' commands are.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        bin().current_dir(env!("CARGO_MANIFEST_DIR")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut pipe = child.stdin.take().unwrap();
     pipe.write_all(stdin.unwrap_or_default()).unwrap();
     drop(pipe);
@@ -237,4 +239,88 @@ fn metadata_prints_the_rfc9728_document() {
     assert_eq!(v["resource"], "https://vetassist.example/mcp");
     assert_eq!(v["authorization_servers"], serde_json::json!(["https://auth.vetassist.example"]));
     assert_eq!(v["bearer_methods_supported"], serde_json::json!(["header"]));
+}
+
+/// The `mcp-edge-auth` command lines of the README's and docs/cli.md's ```sh
+/// blocks (continuation lines joined), as words, with `< FILE` split off.
+fn documented_commands(page: &str) -> Vec<(Vec<String>, Option<String>)> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(page)).unwrap();
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in text.replace("\\\n", " ").lines() {
+        match line.trim() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            command if in_sh && command.starts_with("target/release/mcp-edge-auth ") => {
+                let (command, stdin) = match command.split_once(" < ") {
+                    Some((command, file)) => (command, Some(file.trim().to_owned())),
+                    None => (command, None),
+                };
+                commands.push((command.split_whitespace().skip(1).map(str::to_owned).collect(), stdin));
+            }
+            _ => {}
+        }
+    }
+    commands
+}
+
+/// The lines of docs/cli.md's ```json output block, `…` standing for anything.
+fn documented_output() -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md")).unwrap();
+    let start = text.find("```json output\n").expect("docs/cli.md shows verify's output") + "```json output\n".len();
+    text[start..start + text[start..].find("```").unwrap()].lines().map(str::to_owned).collect()
+}
+
+/// `documented` with each `…` matching any text (and nothing else differing).
+fn matches_documented(documented: &str, actual: &str) -> bool {
+    let mut parts = documented.split('…');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = actual.strip_prefix(first) else { return false };
+    let parts: Vec<&str> = parts.collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            return rest.ends_with(part);
+        }
+        let Some(at) = rest.find(part) else { return false };
+        rest = &rest[at + part.len()..];
+    }
+    rest.is_empty()
+}
+
+#[test]
+fn the_commands_the_docs_show_print_what_the_docs_say() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = documented_output();
+    assert_eq!(output.len(), 2, "docs/cli.md: the accepted line, then the refused one");
+    let mut ran = 0;
+    for page in ["README.md", "docs/cli.md"] {
+        for (args, stdin) in documented_commands(page) {
+            let input = stdin.map(|file| std::fs::read(Path::new(root).join(file)).unwrap());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = run(&args, input.as_deref());
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            match args[0] {
+                // The documented call: Bob's token with update_pet_profile, refused as the page shows.
+                "verify" => {
+                    assert_eq!(out.status.code(), Some(1), "{page}: {args:?}");
+                    assert_eq!(stdout.trim_end(), output[1], "{page}: {args:?}");
+                    // And the first documented line: the same token without the body.
+                    let without_body: Vec<&str> = args.iter().copied().filter(|a| !a.ends_with("update_pet_profile.json") && *a != "--body").collect();
+                    let accepted = run(&without_body, input.as_deref());
+                    assert_eq!(accepted.status.code(), Some(0));
+                    let accepted = String::from_utf8(accepted.stdout).unwrap();
+                    assert!(matches_documented(&output[0], accepted.trim_end()), "docs/cli.md's first line:\n{}\nthe CLI:\n{accepted}", output[0]);
+                }
+                "metadata" => {
+                    assert_eq!(out.status.code(), Some(0), "{page}: {args:?}");
+                    let document: Value = serde_json::from_str(&stdout).unwrap();
+                    assert_eq!(document["resource"], "https://vetassist.example/mcp");
+                }
+                other => panic!("{page}: a documented subcommand this test does not run: {other}"),
+            }
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 3, "the README's verify, docs/cli.md's verify and metadata");
+    assert!(matches_documented("a…c…e", "abcde") && !matches_documented("a…c", "abd") && matches_documented("x", "x"));
 }

@@ -4,7 +4,7 @@ import { readUpTo } from './stream.js';
 import { coreOf } from './cores.js';
 import { filterResponse, type WritableResponse } from './lists.js';
 import type { Answer, AuthInfo, McpAuthConfig, Refusal, VerifyResult } from './types.js';
-import { createValidatorSync, useClock, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
+import { createValidatorSync, headerBytes, httpFields, useClock, type Validator, type ValidatorOptions, type VerifyOptions } from './validator.js';
 
 /** `createAuth` options: the shared config plus how keys are fetched and cached. */
 export type AuthOptions = McpAuthConfig & KeyFetchOptions & ValidatorOptions;
@@ -98,7 +98,9 @@ export function createAuth(options: AuthOptions): Auth {
   // The core's decisions fetch keys through this host from now on (src/decision.rs).
   const keys = new RemoteKeys(validator, fetchOptions as KeyFetchOptions);
   useClock(validator, keys.now);
-  const maxBody = validator.policy.maxBodyBytes;
+  const core = coreOf(validator);
+  const bodyLimit = (authorization: string | null, http: NonNullable<VerifyOptions['http']>): number =>
+    core.bodyLimit(headerBytes(authorization), httpFields({ http })!);
 
   const decide = (authorization: string | null | undefined, body?: string | Uint8Array, http?: VerifyOptions['http']): Promise<VerifyResult> =>
     validator.verify(authorization, { body, http });
@@ -115,26 +117,17 @@ export function createAuth(options: AuthOptions): Auth {
     },
     async authenticate(request) {
       const authorization = request.headers.get('authorization');
-      // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
-      const unauthenticated = validator.credentials(authorization);
-      if (unauthenticated) return { response: respond(unauthenticated) };
-      if (request.method !== 'POST') {
-        const r = await decide(authorization);
-        return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
-      }
-      // The body has one meaning or is refused unread (the core's rule, as in the Worker).
-      const http = { contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding') };
-      if (!validator.inspect(undefined, { http }).ok) {
-        const r = await decide(authorization, undefined, http);
-        return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
-      }
-      const body = await readUpTo(request.clone().body, maxBody + 1);
-      if (body.byteLength > maxBody) return { response: respond(validator.refusal('ERR_MCP_BODY_TOO_LARGE')) };
+      const http = { method: request.method, contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding') };
+      // What to read is the core's call (src/body_gate.rs, as in the Worker):
+      // nothing without credentials or for a body with more than one
+      // reading, else one byte past maxBodyBytes, counted.
+      const limit = bodyLimit(authorization, http);
+      const body = limit ? await readUpTo(request.clone().body, limit) : undefined;
       const r = await decide(authorization, body, http);
       return r.ok ? { authInfo: r.authInfo } : { response: respond(r) };
     },
     metadataResponse(request) {
-      const answer = coreOf(validator).metadataAnswer(new URL(request.url).pathname, request.method);
+      const answer = core.metadataAnswer(new URL(request.url).pathname, request.method);
       return answer === undefined ? null : toResponse(JSON.parse(answer));
     },
     filterLists() {
@@ -162,27 +155,25 @@ export function createAuth(options: AuthOptions): Auth {
           // Already parsed (express.json()): inspect what the handler will see.
           return run(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
         }
-        if (req.method !== 'POST') return run(undefined);
-        // Not parsed yet: no credentials, no read (RFC 6750 §3.1); a body
-        // with more than one reading is refused unread; else it is read
-        // counted (413 as soon as it passes maxBodyBytes) and left parsed on
-        // req.body, from the very bytes inspected.
-        const unauthenticated = validator.credentials(authorization);
-        if (unauthenticated) return answer(unauthenticated);
-        const http = { contentType: single(req.headers['content-type']), contentEncoding: single(req.headers['content-encoding']) };
-        if (!validator.inspect(undefined, { http }).ok) return run(undefined, http);
+        // Not parsed yet: read only what the core asks for (as in
+        // authenticate()), counted, and left parsed on req.body from the
+        // very bytes inspected.
+        const http = { method: req.method, contentType: single(req.headers['content-type']), contentEncoding: single(req.headers['content-encoding']) };
+        const limit = bodyLimit(authorization, http);
+        if (!limit) return run(undefined, http);
         const chunks: Buffer[] = [];
         let size = 0;
         let done = false;
         req.on('data', (chunk: Buffer) => {
           if (done) return;
           size += chunk.length;
-          if (size > maxBody) {
-            done = true;
-            chunks.length = 0;
-            return answer(validator.refusal('ERR_MCP_BODY_TOO_LARGE'));
-          }
           chunks.push(chunk);
+          // One byte past maxBodyBytes is enough for the core to refuse it: stop collecting.
+          if (size >= limit) {
+            done = true;
+            run(Buffer.concat(chunks).subarray(0, limit), http);
+            chunks.length = 0;
+          }
         });
         req.on('end', () => {
           if (done) return;

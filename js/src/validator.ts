@@ -14,10 +14,12 @@ export interface VerifyOptions {
    * The body arrived over HTTP with these header values: it is then refused
    * with 415 (`ERR_MCP_CONTENT_TYPE`, `ERR_MCP_CONTENT_ENCODING`) unless it is
    * `application/json` (at most `charset=utf-8`) with no content coding, the
-   * one reading every JSON parser agrees on. Leave it out for a body your
-   * framework already parsed.
+   * one reading every JSON parser agrees on, and with 413
+   * (`ERR_MCP_BODY_TOO_LARGE`) past `maxBodyBytes` before the token is
+   * checked. `method` (default `POST`): a request of another method names no
+   * operation. Leave it out for a body your framework already parsed.
    */
-  http?: { contentType: string | null; contentEncoding?: string | null };
+  http?: { contentType: string | null; contentEncoding?: string | null; method?: string };
 }
 
 /** One operation a JSON-RPC body names (`name` is a resource URI's comparison key for `resource`). */
@@ -249,9 +251,9 @@ const scratch = new Uint8Array(16384);
  * The view is valid until the next call; a value too long for the scratch
  * buffer is encoded on its own; an absent value stays absent.
  */
-function headerBytes(input: string): Uint8Array;
-function headerBytes(input: string | null | undefined): Uint8Array | undefined;
-function headerBytes(input: string | null | undefined): Uint8Array | undefined {
+export function headerBytes(input: string): Uint8Array;
+export function headerBytes(input: string | null | undefined): Uint8Array | undefined;
+export function headerBytes(input: string | null | undefined): Uint8Array | undefined {
   if (input == null) return undefined;
   const { read, written } = utf8.encodeInto(input, scratch);
   return read === input.length ? scratch.subarray(0, written) : utf8.encode(input);
@@ -264,10 +266,10 @@ function bodyBytes(body: VerifyOptions['body']): Uint8Array | undefined {
   return utf8.encode(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-/** The core's `http` argument: the body's Content-Type and Content-Encoding ('' for an absent field), or none. */
-function httpFields(options: Pick<VerifyOptions, 'http'>): string[] | undefined {
+/** The core's `http` argument: the body's Content-Type and Content-Encoding and the method ('' for an absent one), or none. */
+export function httpFields(options: Pick<VerifyOptions, 'http'>): string[] | undefined {
   const http = options.http;
-  return http ? [http.contentType ?? '', http.contentEncoding ?? ''] : undefined;
+  return http ? [http.contentType ?? '', http.contentEncoding ?? '', http.method ?? ''] : undefined;
 }
 
 /** A ConfigError from the core's thrown `{field, message}` JSON. */

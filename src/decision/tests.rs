@@ -70,7 +70,7 @@ fn drive(gate: &mut Gate, decision: &mut Decision, host: &[Host<'_>], clock: imp
                 seen.verifies += 1;
                 Input::Verified(None)
             }
-            Action::Fetch { .. } => {
+            Action::Io(Io::Fetch { .. }) => {
                 seen.fetches += 1;
                 match answers.next().expect("an answer for every fetch") {
                     Host::Keys(body) => Input::Fetched(Ok(Fetched { status: 200, body: body.as_bytes(), cache_control: Some("max-age=600") })),

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 use crate::crypto::SignatureVerifier;
-use crate::decision::{Action, Decision, Fetched, Gate, Input, Verdict};
+use crate::decision::{Action, Decision, Fetched, Gate, Input, Io as Asked, Verdict};
 use crate::jwks::refresh::KeyEvent;
 use crate::SignatureCheck;
 
@@ -46,41 +46,42 @@ pub(crate) trait Crypto {
 }
 
 /// Carries out `decision`'s actions until it is decided.
-pub(crate) async fn drive<V: SignatureVerifier>(gate: &RefCell<Gate<V>>, decision: &mut Decision, io: &impl Io, crypto: &impl Crypto) -> Verdict {
+pub(crate) async fn drive<V: SignatureVerifier>(gate: &RefCell<Gate<V>>, decision: &mut Decision, host: &impl Io, crypto: &impl Crypto) -> Verdict {
     // What the last action produced, kept alive for the input that borrows it.
     let mut cached: Option<String>;
     let mut fetched: Document;
     let mut input = Input::Start;
     loop {
-        let action = gate.borrow_mut().step(decision, input, io.now_ms());
+        let action = gate.borrow_mut().step(decision, input, host.now_ms());
         input = match action {
             Action::Verify(check) => Input::Verified(crypto.verify(gate, check).await),
             Action::Done(verdict) => {
-                log_events(decision, io);
+                log_events(decision, host);
                 return verdict;
             }
-            Action::ReadCache { key } => {
-                log_events(decision, io);
-                cached = io.read_cache(&key).await;
-                Input::Cache(cached.as_deref())
-            }
-            Action::WriteCache { key, value, ttl_seconds } => {
-                log_events(decision, io);
-                io.write_cache(&key, &value, ttl_seconds).await;
-                Input::Written
-            }
-            Action::Fetch { url, timeout_ms, max_bytes } => {
-                log_events(decision, io);
-                fetched = io.fetch(&url, timeout_ms, max_bytes + 1).await;
-                Input::Fetched(match &fetched {
-                    Ok((status, body, cache_control)) => Ok(Fetched { status: *status, body, cache_control: cache_control.as_deref() }),
-                    Err(reason) => Err(reason.as_str()),
-                })
-            }
-            Action::Wait { ms } => {
-                log_events(decision, io);
-                io.wait(ms).await;
-                Input::Waited
+            Action::Io(asked) => {
+                log_events(decision, host);
+                match asked {
+                    Asked::ReadCache { key } => {
+                        cached = host.read_cache(&key).await;
+                        Input::Cache(cached.as_deref())
+                    }
+                    Asked::WriteCache { key, value, ttl_seconds } => {
+                        host.write_cache(&key, &value, ttl_seconds).await;
+                        Input::Written
+                    }
+                    Asked::Fetch { url, timeout_ms, max_bytes } => {
+                        fetched = host.fetch(&url, timeout_ms, max_bytes + 1).await;
+                        Input::Fetched(match &fetched {
+                            Ok((status, body, cache_control)) => Ok(Fetched { status: *status, body, cache_control: cache_control.as_deref() }),
+                            Err(reason) => Err(reason.as_str()),
+                        })
+                    }
+                    Asked::Wait { ms } => {
+                        host.wait(ms).await;
+                        Input::Waited
+                    }
+                }
             }
         };
     }

@@ -24,7 +24,7 @@
 //! A host runs one [`Job`] per request that needs keys:
 //!
 //! ```
-//! # use mcp_edge_auth::jwks::refresh::{Action, Input, KeyRefresh, Need, RefreshSettings};
+//! # use mcp_edge_auth::jwks::refresh::{Action, Input, Io, KeyRefresh, Need, RefreshSettings};
 //! # use mcp_edge_auth::{Policy, Validator};
 //! let mut validator = Validator::new(Policy::from_json(r#"{"resource":"https://m.example/mcp",
 //!     "issuers":[{"issuer":"https://a.example","jwksUri":"https://a.example/jwks"}]}"#).unwrap());
@@ -35,7 +35,7 @@
 //! let outcome = loop {
 //!     match refresh.step(&mut job, input, &mut validator, now) {
 //!         Action::Done(outcome) => break outcome,
-//!         Action::Fetch { url, .. } => {
+//!         Action::Io(Io::Fetch { url, .. }) => {
 //!             assert_eq!(url, "https://a.example/jwks");
 //!             // The host GETs `url`; here, an empty set.
 //!             input = Input::Fetched(Ok(mcp_edge_auth::jwks::refresh::Fetched { status: 200, body: br#"{"keys":[]}"#, cache_control: None }));
@@ -216,6 +216,13 @@ pub enum Action {
     /// [`Need::UnknownKey`]: always `Ok`. The `bool` says whether this job
     /// saw a changed key set loaded (then verify again).
     Done(Result<bool, Unavailable>),
+    /// Perform this and answer what happened.
+    Io(Io),
+}
+
+/// The I/O a key job asks of its host (the decision job asks the same, [`crate::decision::Action::Io`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Io {
     /// Read `key` from the shared cache; answer [`Input::Cache`].
     ReadCache {
         /// The cache key.
@@ -242,8 +249,8 @@ pub enum Action {
         /// Read no more than one byte past this.
         max_bytes: usize,
     },
-    /// Another request fetches this issuer's keys: wait `ms` on this
-    /// request's own timer, then answer [`Input::Waited`].
+    /// Another request fetches this issuer's keys (or the host is told to
+    /// pause): wait `ms` on this request's own timer, then answer [`Input::Waited`].
     Wait {
         /// How long.
         ms: u64,
@@ -379,10 +386,7 @@ impl KeyRefresh {
     /// host's clock (ms since the epoch).
     pub fn step<V: SignatureVerifier>(&mut self, job: &mut Job, input: Input<'_>, validator: &mut Validator<V>, now: u64) -> Action {
         let settings = self.settings;
-        let Some(s) = self.issuers.get_mut(&job.issuer) else {
-            job.stage = Stage::Done;
-            return Action::Done(Err(Unavailable { retry_after: 1, reason: "not a configured issuer".into() }));
-        };
+        let Some(s) = self.issuers.get_mut(&job.issuer) else { return job.not_configured() };
         match (job.stage, input) {
             (Stage::Start, _) => {
                 if job.need == Need::Keys && s.fresh(now) {
@@ -390,7 +394,7 @@ impl KeyRefresh {
                 }
                 if job.need == Need::Keys && s.record.is_none() && job.shared_cache && !s.cache_read {
                     job.stage = Stage::ReadingRecord;
-                    return Action::ReadCache { key: record_key(&job.issuer) };
+                    return Action::Io(Io::ReadCache { key: record_key(&job.issuer) });
                 }
                 self.decide_fetch(job, now)
             }
@@ -424,15 +428,15 @@ impl KeyRefresh {
                 Ok(uri) => {
                     s.jwks_uri = Some(uri.clone());
                     job.stage = Stage::FetchingKeys;
-                    Action::Fetch { url: uri, timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES }
+                    Action::Io(Io::Fetch { url: uri, timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES })
                 }
                 Err(Discovery::Next(_)) if index + 1 < discovery::metadata_urls(&job.issuer).len() => {
                     job.stage = Stage::Discovering(index + 1);
-                    Action::Fetch {
+                    Action::Io(Io::Fetch {
                         url: discovery::metadata_urls(&job.issuer).swap_remove(index + 1),
                         timeout_ms: settings.timeout_ms,
                         max_bytes: MAX_DOCUMENT_BYTES,
-                    }
+                    })
                 }
                 Err(Discovery::Next(reason) | Discovery::Stop(reason)) => job.fail(s, &settings, reason, now),
             },
@@ -460,11 +464,11 @@ impl KeyRefresh {
                 if job.shared_cache {
                     job.stage = Stage::WritingRecord;
                     let ttl = (record.fresh_until.saturating_sub(now) + settings.max_stale_ms) / 1000;
-                    return Action::WriteCache {
+                    return Action::Io(Io::WriteCache {
                         key: record_key(&job.issuer),
                         value: serde_json::to_string(&record).unwrap_or_default(),
                         ttl_seconds: ttl.max(60),
-                    };
+                    });
                 }
                 job.finish(s, &settings, now)
             }
@@ -480,11 +484,11 @@ impl KeyRefresh {
     /// Wait for a fetch in progress, start one if the cooldown allows, or finish.
     fn decide_fetch(&mut self, job: &mut Job, now: u64) -> Action {
         let settings = self.settings;
-        let s = self.issuers.get_mut(&job.issuer).expect("checked in step");
+        let Some(s) = self.issuers.get_mut(&job.issuer) else { return job.not_configured() };
         if let Some(since) = s.fetching_since {
             if now < since + settings.timeout_ms + 1000 {
                 job.stage = Stage::WaitingForOther;
-                return Action::Wait { ms: WAIT_STEP_MS };
+                return Action::Io(Io::Wait { ms: WAIT_STEP_MS });
             }
             // That fetch outlived its own timeout: the request doing it went away.
             s.fetching_since = None;
@@ -500,32 +504,32 @@ impl KeyRefresh {
         }
         if job.shared_cache {
             job.stage = Stage::ReadingAttempt;
-            return Action::ReadCache { key: attempt_key(&job.issuer) };
+            return Action::Io(Io::ReadCache { key: attempt_key(&job.issuer) });
         }
         self.start_fetch(job, now)
     }
 
     fn start_fetch(&mut self, job: &mut Job, now: u64) -> Action {
         let settings = self.settings;
-        let s = self.issuers.get_mut(&job.issuer).expect("checked in step");
+        let Some(s) = self.issuers.get_mut(&job.issuer) else { return job.not_configured() };
         s.last_attempt = Some(now);
         s.fetching_since = Some(now);
         if job.shared_cache {
             job.stage = Stage::WritingAttempt;
-            return Action::WriteCache { key: attempt_key(&job.issuer), value: now.to_string(), ttl_seconds: (settings.cooldown_ms / 1000).max(60) };
+            return Action::Io(Io::WriteCache { key: attempt_key(&job.issuer), value: now.to_string(), ttl_seconds: (settings.cooldown_ms / 1000).max(60) });
         }
         self.next_fetch(job)
     }
 
     fn next_fetch(&mut self, job: &mut Job) -> Action {
         let settings = self.settings;
-        let s = self.issuers.get_mut(&job.issuer).expect("checked in step");
+        let Some(s) = self.issuers.get_mut(&job.issuer) else { return job.not_configured() };
         let (stage, url) = match &s.jwks_uri {
             Some(uri) => (Stage::FetchingKeys, uri.clone()),
             None => (Stage::Discovering(0), discovery::metadata_urls(&job.issuer).swap_remove(0)),
         };
         job.stage = stage;
-        Action::Fetch { url, timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES }
+        Action::Io(Io::Fetch { url, timeout_ms: settings.timeout_ms, max_bytes: MAX_DOCUMENT_BYTES })
     }
 }
 
@@ -536,6 +540,13 @@ impl IssuerKeys {
 }
 
 impl Job {
+    /// A job for an issuer the policy does not configure (never made by
+    /// [`KeyRefresh::job`] for a token's issuer): no keys, ever.
+    fn not_configured(&mut self) -> Action {
+        self.stage = Stage::Done;
+        Action::Done(Err(Unavailable { retry_after: 1, reason: "not a configured issuer".into() }))
+    }
+
     /// The outcome, from the issuer's state now.
     fn finish(&mut self, s: &IssuerKeys, settings: &RefreshSettings, now: u64) -> Action {
         self.stage = Stage::Done;
@@ -679,7 +690,7 @@ mod tests {
     }
 
     fn fetch(url: &str) -> Action {
-        Action::Fetch { url: url.into(), timeout_ms: 5000, max_bytes: MAX_DOCUMENT_BYTES }
+        Action::Io(Io::Fetch { url: url.into(), timeout_ms: 5000, max_bytes: MAX_DOCUMENT_BYTES })
     }
 
     #[test]
@@ -757,17 +768,17 @@ mod tests {
         let mut first = r.job(ISS, Need::Keys, false);
         let mut second = r.job(ISS, Need::Keys, false);
         assert_eq!(r.step(&mut first, Input::Start, &mut v, T0), fetch("https://auth.example.com/jwks"));
-        assert_eq!(r.step(&mut second, Input::Start, &mut v, T0 + 5), Action::Wait { ms: 20 });
-        assert_eq!(r.step(&mut second, Input::Waited, &mut v, T0 + 25), Action::Wait { ms: 20 });
+        assert_eq!(r.step(&mut second, Input::Start, &mut v, T0 + 5), Action::Io(Io::Wait { ms: 20 }));
+        assert_eq!(r.step(&mut second, Input::Waited, &mut v, T0 + 25), Action::Io(Io::Wait { ms: 20 }));
         let done = r.step(&mut first, Input::Fetched(Ok(Fetched { status: 200, body: keys.as_bytes(), cache_control: None })), &mut v, T0 + 30);
         assert_eq!(done, Action::Done(Ok(true)));
         assert_eq!(r.step(&mut second, Input::Waited, &mut v, T0 + 45), Action::Done(Ok(true)), "the waiter sees the loaded keys");
         // A fetcher that went away is released after its timeout (+1 s): the next request fetches.
         let (mut r, mut v) = setup(Some("https://auth.example.com/jwks"));
         let mut lost = r.job(ISS, Need::Keys, false);
-        assert!(matches!(r.step(&mut lost, Input::Start, &mut v, T0), Action::Fetch { .. }));
+        assert!(matches!(r.step(&mut lost, Input::Start, &mut v, T0), Action::Io(Io::Fetch { .. })));
         let mut waiter = r.job(ISS, Need::Keys, false);
-        assert_eq!(r.step(&mut waiter, Input::Start, &mut v, T0 + 100), Action::Wait { ms: 20 });
+        assert_eq!(r.step(&mut waiter, Input::Start, &mut v, T0 + 100), Action::Io(Io::Wait { ms: 20 }));
         let out = r.step(&mut waiter, Input::Waited, &mut v, T0 + 6_001);
         assert_eq!(
             out,
@@ -793,11 +804,11 @@ mod tests {
         assert_eq!(
             seen,
             vec![
-                Action::ReadCache { key: record_key(ISS) },
-                Action::ReadCache { key: attempt_key(ISS) },
-                Action::WriteCache { key: attempt_key(ISS), value: T0.to_string(), ttl_seconds: 60 },
+                Action::Io(Io::ReadCache { key: record_key(ISS) }),
+                Action::Io(Io::ReadCache { key: attempt_key(ISS) }),
+                Action::Io(Io::WriteCache { key: attempt_key(ISS), value: T0.to_string(), ttl_seconds: 60 }),
                 fetch("https://auth.example.com/jwks"),
-                Action::WriteCache { key: record_key(ISS), value: serde_json::to_string(&record).unwrap(), ttl_seconds: 600 + 3600 },
+                Action::Io(Io::WriteCache { key: record_key(ISS), value: serde_json::to_string(&record).unwrap(), ttl_seconds: 600 + 3600 }),
             ]
         );
         // Another isolate, later: the record serves it without a fetch.
@@ -805,7 +816,7 @@ mod tests {
         let text = serde_json::to_string(&record).unwrap();
         assert_eq!(
             run(&mut r2, &mut v2, Need::Keys, true, T0 + 1_000, &[Canned::Cache(Some(&text))]),
-            (Ok(false), vec![Action::ReadCache { key: record_key(ISS) }])
+            (Ok(false), vec![Action::Io(Io::ReadCache { key: record_key(ISS) })])
         );
         // An unknown kid there, within the cooldown another isolate recorded: no fetch.
         let (outcome, seen) = run(&mut r2, &mut v2, Need::UnknownKey, true, T0 + 2_000, &[Canned::Cache(Some(&T0.to_string()))]);

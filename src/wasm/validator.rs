@@ -9,14 +9,14 @@ use wasm_bindgen::prelude::*;
 use super::key_host::{HostIo, KeyHost};
 use super::node::{NodeBackend, NodeCrypto};
 use super::{config_error, header_text, refusal_json, result_json, seconds};
+use crate::body_gate::{BodyGate, Operations};
 use crate::crypto::SignatureVerifier;
 use crate::decision::{Decision, Gate};
 use crate::host::webcrypto::WebCrypto;
 use crate::host::{drive, settle, Crypto};
 use crate::jwks::refresh::RefreshSettings;
-use crate::mcp::Operation;
 use crate::responses;
-use crate::{AuthError, Policy, SignatureCheck, Validator};
+use crate::{AuthError, Policy, Refusal, SignatureCheck, Validator};
 
 /// Who checks signatures.
 enum Backend {
@@ -89,24 +89,51 @@ impl WasmValidator {
         self.inner().issuer_for(Some(&header_text(authorization))).map(str::to_owned)
     }
 
-    /// The operations `body` names. With `http` (`[Content-Type,
-    /// Content-Encoding]`, `""` for an absent field), the body arrived over
-    /// HTTP and is first held to the one-meaning rule ([`crate::content`]);
-    /// with `http` and no body, only the two fields are checked (a host that
-    /// refuses to read a body whose reading would be ambiguous).
-    fn operations(&self, body: Option<&[u8]>, http: Option<Vec<String>>) -> Result<Vec<Operation>, AuthError> {
-        let Some(fields) = http else { return self.inner().inspect(body) };
+    /// What `body` names, as a decision takes it. With `http`
+    /// (`[Content-Type, Content-Encoding, method]`, `""` for an absent field,
+    /// the method `POST` when left out) the body arrived over HTTP and goes
+    /// through the gate every host shares ([`crate::body_gate`]): a refusal
+    /// it answers at once (a body past `maxBodyBytes`) is the `Err`; with no
+    /// body, only the head is checked (a host that refused to read it).
+    fn operations(&self, authorization: Option<&str>, body: Option<&[u8]>, http: Option<&[String]>) -> Result<Operations, Refusal> {
+        let Some(fields) = http else { return Ok(self.inner().inspect(body)) };
         let field = |i: usize| fields.get(i).map(String::as_str).filter(|v| !v.is_empty());
-        match body {
-            Some(bytes) => self.inner().inspect_http(field(0), field(1), bytes),
-            None => crate::content::check_json_body(field(0), field(1)).map(|()| Vec::new()),
+        let validator = self.inner();
+        match (validator.body_gate(field(2).unwrap_or("POST"), authorization, field(0), field(1)), body) {
+            (BodyGate::Refused(refusal), _) => Err(refusal),
+            (BodyGate::Decide(operations), _) => Ok(operations),
+            (BodyGate::Read { .. }, None) => Ok(Ok(Vec::new())),
+            (BodyGate::Read { .. }, Some(bytes)) => validator.read_body(bytes),
+        }
+    }
+
+    /// How many bytes of a request's body the host reads before
+    /// [`verify`](Self::verify) (one past `maxBodyBytes`, counted), or `0`
+    /// when it reads none: no credentials, not a `POST`, or a body whose
+    /// reading would be ambiguous (`verify` with the same `http` then answers).
+    #[wasm_bindgen(js_name = bodyLimit)]
+    pub fn body_limit(&self, authorization: Option<Vec<u8>>, http: Vec<String>) -> f64 {
+        let authorization = authorization.map(header_text);
+        let field = |i: usize| http.get(i).map(String::as_str).filter(|v| !v.is_empty());
+        match self.inner().body_gate(field(2).unwrap_or("POST"), authorization.as_deref(), field(0), field(1)) {
+            BodyGate::Read { limit } => limit as f64,
+            BodyGate::Refused(_) | BodyGate::Decide(_) => 0.0,
         }
     }
 
     /// What a body asks to do, as JSON: `{"ok":true,"operations":[{kind,name}…]}`
-    /// or `{"ok":false,"status","code"}`; `http` as for [`verify`](Self::verify).
+    /// or `{"ok":false,"status","code"}`; `http` (`[Content-Type,
+    /// Content-Encoding]`) holds it to the one-meaning rule first, and alone
+    /// checks only the head.
     pub fn inspect(&self, body: Option<Vec<u8>>, http: Option<Vec<String>>) -> String {
-        match self.operations(body.as_deref(), http) {
+        let operations = match http {
+            None => self.inner().inspect(body.as_deref()),
+            Some(fields) => {
+                let field = |i: usize| fields.get(i).map(String::as_str).filter(|v| !v.is_empty());
+                crate::content::check_json_body(field(0), field(1)).and_then(|()| self.inner().inspect(body.as_deref()))
+            }
+        };
+        match operations {
             Ok(operations) => serde_json::json!({ "ok": true, "operations": operations }),
             Err(e) => serde_json::json!({ "ok": false, "status": e.status(), "code": e.code() }),
         }
@@ -120,9 +147,14 @@ impl WasmValidator {
     #[wasm_bindgen(js_name = verifySync)]
     pub fn verify_sync(&self, authorization: Option<Vec<u8>>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> String {
         let authorization = authorization.map(header_text);
-        let mut decision = Decision::new(authorization.as_deref(), self.operations(body.as_deref(), http));
-        let gate = self.gate.borrow();
-        result_json(&gate, authorization.as_deref(), gate.validator().decide(&mut decision, seconds(now)))
+        let verdict = match self.operations(authorization.as_deref(), body.as_deref(), http.as_deref()) {
+            Err(refusal) => Err(refusal),
+            Ok(operations) => {
+                let mut decision = Decision::new(authorization.as_deref(), operations);
+                self.inner().decide(&mut decision, seconds(now))
+            }
+        };
+        result_json(&self.gate.borrow(), authorization.as_deref(), verdict)
     }
 
     /// How many key sets were loaded so far: the wrapper drops the
@@ -143,13 +175,16 @@ impl WasmValidator {
     /// clock (or the platform's) is read at each step.
     pub fn verify(&self, authorization: Option<Vec<u8>>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: Option<f64>) -> JsValue {
         let authorization = authorization.map(header_text);
-        let mut decision = Decision::new(authorization.as_deref(), self.operations(body.as_deref(), http));
+        let mut decision = match self.operations(authorization.as_deref(), body.as_deref(), http.as_deref()) {
+            Ok(operations) => Decision::for_header(authorization, operations),
+            Err(refusal) => return JsValue::from_str(&refusal_json(&refusal).to_string()),
+        };
         let (gate, backend) = (self.gate.clone(), self.backend.clone());
         let io = HostIo { host: self.host.clone(), now_ms: now.map(|s| seconds(s).saturating_mul(1000)) };
         let work = async move {
             let verdict = drive(&gate, &mut decision, &io, &*backend).await;
             let gate = gate.borrow();
-            JsValue::from_str(&result_json(&gate, authorization.as_deref(), verdict))
+            JsValue::from_str(&result_json(&gate, decision.authorization(), verdict))
         };
         settle(work, |work| wasm_bindgen_futures::future_to_promise(async move { Ok(work.await) }).into())
     }
@@ -158,8 +193,11 @@ impl WasmValidator {
     /// body at `now` (the wrapper then reuses the `AuthInfo` it already holds).
     #[wasm_bindgen(js_name = stillAccepted)]
     pub fn still_accepted(&self, authorization: Vec<u8>, body: Option<Vec<u8>>, http: Option<Vec<String>>, now: f64) -> bool {
-        let operations = self.operations(body.as_deref(), http);
-        self.inner().still_accepted(Some(&header_text(authorization)), &operations, seconds(now))
+        let authorization = header_text(authorization);
+        match self.operations(Some(&authorization), body.as_deref(), http.as_deref()) {
+            Ok(operations) => self.inner().still_accepted(Some(&authorization), &operations, seconds(now)),
+            Err(_) => false,
+        }
     }
 
     /// Fetches keys from now on, through `host` (the wrapper's fetch, cache

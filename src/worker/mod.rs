@@ -24,6 +24,7 @@ use worker::js_sys::{self, ArrayBuffer, Promise, Uint8Array};
 use worker::web_sys::{Request, Response};
 use worker::{console_error, Context, Env, Result};
 
+use crate::body_gate::BodyGate;
 use crate::content;
 use crate::crypto::NoSyncVerifier;
 use crate::decision::{Decision, Gate, Verdict};
@@ -262,36 +263,28 @@ impl GatewayWorker {
     ) -> Result<Step> {
         let method = &head.method;
 
-        // No credentials, no work: refused before the body is read (RFC 6750 §3.1).
+        // Credentials, then the body's one meaning, then a counted read
+        // (src/body_gate.rs); a POST body is inspected and forwarded byte for
+        // byte as `application/json`.
         let authorization = &head.authorization;
-        let no_credentials = self.gate.borrow().validator().refuse_credentials(authorization.as_deref());
-        if let Some(refusal) = no_credentials {
-            return Ok(Step::Done(Outcome::Refused { refusal, issuer: None, tool: None, cors }));
-        }
-
-        // A POST body has one meaning or is refused unread (content.rs); it
-        // is read counted, refused as soon as it passes maxBodyBytes, then
-        // inspected and forwarded byte for byte as `application/json`.
+        let gate = self.gate.borrow().validator().body_gate(method, authorization.as_deref(), head.content_type.as_deref(), head.content_encoding.as_deref());
         let mut inspected = None;
-        let operations = if method == "POST" {
-            match content::check_json_body(head.content_type.as_deref(), head.content_encoding.as_deref()) {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let max_body = self.gate.borrow().validator().policy().max_body_bytes;
-                    // Read by the host (http.js readUpTo: counted, the rest never read).
-                    let Some(buffer) = body else { return Ok(Step::ReadBody(max_body + 1)) };
-                    if buffer.byte_length() as usize > max_body {
-                        let refusal = self.gate.borrow().validator().refuse(AuthError::BodyTooLarge);
-                        return Ok(Step::Done(Outcome::Refused { refusal, issuer: None, tool: None, cors }));
+        let operations = match (gate, body) {
+            (BodyGate::Refused(refusal), _) => return Ok(Step::Done(Outcome::Refused { refusal, issuer: None, tool: None, cors })),
+            (BodyGate::Decide(operations), _) => operations,
+            // Read by the host (http.js readUpTo: counted, the rest never read).
+            (BodyGate::Read { limit }, None) => return Ok(Step::ReadBody(limit)),
+            (BodyGate::Read { .. }, Some(buffer)) => {
+                let bytes = Uint8Array::new(&buffer).to_vec();
+                let read = self.gate.borrow().validator().read_body(&bytes);
+                match read {
+                    Err(refusal) => return Ok(Step::Done(Outcome::Refused { refusal, issuer: None, tool: None, cors })),
+                    Ok(operations) => {
+                        inspected = Some((buffer, bytes));
+                        operations
                     }
-                    let bytes = Uint8Array::new(&buffer).to_vec();
-                    let operations = self.gate.borrow().validator().inspect(Some(&bytes));
-                    inspected = Some((buffer, bytes));
-                    operations
                 }
             }
-        } else {
-            Ok(Vec::new())
         };
         let tool = operation_name(&operations);
         let mut decision = Decision::new(authorization.as_deref(), operations);

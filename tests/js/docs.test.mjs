@@ -12,11 +12,17 @@
 //   ```toml    parses; a wrangler.toml with [vars.MCP_AUTH] passes the Worker's
 //              config check with its UPSTREAM_URL.
 //   ```js/ts   parses (node --check; TypeScript's syntax check). The README's
-//              Node example is also run, by package.test.mjs.
+//              Node example is also run, by package.test.mjs; docs/npm.md's
+//              Express example below, against a stand-in for its issuer;
+//              docs/deployment.md's origin check behind the real Worker, by
+//              gateway.test.mjs.
+//   ```rust    run by `cargo test --doc`: src/lib.rs includes the page.
 //   ```text, ```LANG output    not checked: output, synopses, diagrams.
 //   ```LANG fragment           deliberately incomplete: JSON and TOML must still
 //                              parse, nothing else is checked.
 // A block without an info string, or in a language no rule covers, fails.
+// The Rust CLI's command lines (README, docs/cli.md) are run by tests/cli.rs,
+// which compares what they print with docs/cli.md's output block.
 // Also: every relative link in the repository's Markdown resolves (file and
 // #heading), and the README stays a front door.
 import assert from 'node:assert/strict';
@@ -26,11 +32,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 
 import { ConfigError, createValidatorSync } from 'mcp-edge-auth';
 import { parse as parseToml } from 'smol-toml';
 
-import { repo } from './helpers.mjs';
+import { publicJwk, repo, signEs256 } from './helpers.mjs';
 
 // The check `mcp-edge-auth init` runs: the Worker's own, gateway-only fields allowed.
 const { checkConfig } = await import(new URL('./node_modules/mcp-edge-auth/dist/init.js', import.meta.url));
@@ -376,6 +383,11 @@ export function checkBlock(block, label) {
       if (fragment) return 'not run';
       checkTypeScript(code, label);
       return 'ts';
+    case 'rust':
+      if (fragment) return 'not run';
+      // Run by `cargo test --doc`: the page is included as a doc comment.
+      assert.ok(read('src/lib.rs').includes(`include_str!("../${label.split(':')[0]}")`), `${label}: src/lib.rs includes the page so cargo test --doc runs it`);
+      return 'rust';
     default:
       assert.ok(fragment, `${label}: nothing here checks \`\`\`${lang}; mark it \`\`\`${lang} fragment (and test it where it lives) or \`\`\`text`);
       return 'not run';
@@ -444,4 +456,63 @@ test('the README is a front door: the two commands first, at most 200 lines, eve
   assert.equal(first.code.trim(), 'bash scripts/demo.sh');
   assert.equal(second.code.trim(), 'bash scripts/test.sh');
   for (const page of pages.slice(1)) assert.ok(readme.includes(`](${page})`), `README.md links to ${page}`);
+});
+
+// ---- docs/npm.md's Express example, run ---------------------------------------
+
+test("docs/npm.md's Express example runs as written", async () => {
+  const block = fencedBlocks(read('docs/npm.md')).find((b) => b.lang === 'js' && b.code.includes('auth.express()'));
+  assert.ok(block, 'docs/npm.md shows createAuth with the MCP SDK over Express');
+  // The page leaves the MCP handler and the server's start to the reader: here
+  // a handler that says who called, and the app exported to be started below.
+  const module = join(repo, 'tests/js', `.npm-example-${process.pid}.mjs`);
+  writeFileSync(module, `const mcpHandler = (req, res) => res.json({ subject: req.auth.subject, scopes: req.auth.scopes });\n${block.code}\nexport { app };\n`);
+  after(() => rmSync(module, { force: true }));
+  // https://auth.example.com, as the example names it, served from here: its
+  // metadata and key set, through the fetch the package calls by default.
+  const issuer = 'https://auth.example.com';
+  const documents = {
+    [`${issuer}/.well-known/oauth-authorization-server`]: { issuer, jwks_uri: `${issuer}/jwks` },
+    [`${issuer}/jwks`]: { keys: [publicJwk('p256')] },
+  };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.startsWith(issuer)) return documents[url] ? Response.json(documents[url]) : new Response('not found', { status: 404 });
+    return realFetch(input, init);
+  };
+  after(() => (globalThis.fetch = realFetch));
+
+  const { app } = await import(pathToFileURL(module).href);
+  const server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  after(() => server.close());
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const now = Math.floor(Date.now() / 1000);
+  const token = (scope) => signEs256({ iss: issuer, aud: 'https://mcp.example.com/mcp', sub: 'bob', client_id: 'c', scope, iat: now, exp: now + 300 });
+  const call = (authorization, name) =>
+    realFetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } }),
+    });
+
+  const metadata = await realFetch(`${base}/.well-known/oauth-protected-resource/mcp`).then((r) => r.json());
+  assert.equal(metadata.resource, 'https://mcp.example.com/mcp');
+
+  const anonymous = await call(null, 'update_pet_profile');
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.headers.get('www-authenticate'), /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
+
+  const reader = await call(`Bearer ${await token('mcp:access pet-profile:read')}`, 'update_pet_profile');
+  assert.equal(reader.status, 403, 'the per-tool scope, from the body');
+  assert.match(reader.headers.get('www-authenticate'), /error="insufficient_scope".*scope="[^"]*pet-profile:write/);
+
+  const writer = await call(`Bearer ${await token('mcp:access pet-profile:write')}`, 'update_pet_profile');
+  assert.equal(writer.status, 200);
+  assert.deepEqual(await writer.json(), { subject: 'bob', scopes: ['mcp:access', 'pet-profile:write'] });
+
+  const stranger = await call(`Bearer ${await token('mcp:access pet-profile:write')}`.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 'get_pet_profile');
+  assert.equal(stranger.status, 401, 'a token altered on the way');
 });

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 
 import { publicJwk, repo, signEs256, sleep, startGateway, startServer } from './helpers.mjs';
 
@@ -152,6 +153,34 @@ test('an authorized call is forwarded unchanged, without the token, with signed 
   assert.match(browser.headers.get('access-control-expose-headers'), /WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version/);
   assert.equal(browser.headers.get('mcp-session-id'), 'session-1');
   assert.equal((await browser.json()).body, body);
+});
+
+test("docs/deployment.md's origin check, run as written, accepts what the gateway signs and nothing replayed or altered", async () => {
+  // The page's Express snippet, with the app it uses and one route that answers what fromGateway says.
+  const page = readFileSync(`${repo}docs/deployment.md`, 'utf8');
+  const snippet = [...page.matchAll(/^```js\n([\s\S]*?)^```/gm)].map((m) => m[1]).find((code) => code.includes('function fromGateway'));
+  assert.ok(snippet, 'docs/deployment.md shows the origin side of the identity headers');
+  const module = `${repo}tests/js/.origin-example-${process.pid}.mjs`;
+  writeFileSync(module, `import express from 'express';\nconst app = express();\n${snippet}\nconst requests = [];\napp.post('/mcp', (req, res) => { requests.push({ headers: { ...req.headers }, body: req.rawBody.toString() }); res.json({ trusted: fromGateway(req, ${JSON.stringify(SECRET)}) }); });\nexport { app, requests };\n`);
+  after(() => rmSync(module, { force: true }));
+  const { app, requests } = await import(pathToFileURL(module).href);
+  const server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  after(() => server.close());
+  const originUrl = `http://127.0.0.1:${server.address().port}`;
+  const w = await worker({ upstream: `${originUrl}/mcp` });
+  const token = await signEs256(claims());
+
+  const res = await post(w, token, tool('get_pet_profile'));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { trusted: true }, 'what the gateway forwards passes the documented check');
+
+  // The same signed headers sent again, or with another body, straight to the origin.
+  const { headers, body } = requests[0];
+  const resend = (b) => fetch(`${originUrl}/mcp`, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(b)) }, body: b }).then((r) => r.json());
+  assert.deepEqual(await resend(body), { trusted: false }, 'a replay');
+  assert.deepEqual(await resend(JSON.stringify(tool('update_pet_profile'))), { trusted: false }, 'another body under the same signature');
 });
 
 test('identitySignature "v1" (deprecated, kept for one release) still signs the v1 canonical string', async () => {
