@@ -123,12 +123,23 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
-    /// Its name as WebCrypto spells it (`SHA-256`); Node takes it too.
+    /// Its name as WebCrypto spells it (`SHA-256`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "SHA-256",
             Self::Sha384 => "SHA-384",
             Self::Sha512 => "SHA-512",
+        }
+    }
+
+    /// Its name as OpenSSL registers it (`sha256`), for `node:crypto`: Node
+    /// takes `SHA-256` too, but finds it only by a scan of OpenSSL's name
+    /// table on every `crypto.verify`, where `sha256` is one lookup.
+    pub fn openssl_name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
         }
     }
 

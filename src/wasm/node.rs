@@ -28,7 +28,7 @@ extern "C" {
     pub type NodeCrypto;
 
     /// A handle for one public key (RFC 7517 JWK, JSON text), to verify with
-    /// `digest` (`SHA-256`…, none for Ed25519), RSA-PSS padding with a salt of
+    /// `digest` (`sha256`…, none for Ed25519), RSA-PSS padding with a salt of
     /// `pss_salt_len` bytes when given, and ECDSA signatures as R‖S
     /// (`ieee-p1363`, RFC 7518 §3.4) when `p1363`; `null` if Node refuses the key.
     #[wasm_bindgen(method, js_name = importKey, catch)]
@@ -58,7 +58,7 @@ impl NodeBackend {
     }
 
     fn import(&self, key: &PublicKey, alg: Algorithm) -> Option<JsValue> {
-        let (digest, salt) = (alg.hash().map(HashAlg::name), alg.pss_salt_len().map(|n| n as u32));
+        let (digest, salt) = (alg.hash().map(HashAlg::openssl_name), alg.pss_salt_len().map(|n| n as u32));
         let p1363 = alg.scheme() == Scheme::Ecdsa;
         self.host.import_key(&key.to_jwk().to_string(), digest, salt, p1363).ok().filter(|k| !k.is_null() && !k.is_undefined())
     }
