@@ -124,14 +124,14 @@ impl<V: SignatureVerifier> Gate<V> {
     pub fn step<'d>(&mut self, decision: &'d mut Decision, input: Input<'_>, now_ms: u64) -> Action<'d> {
         match self.advance(decision, input, now_ms) {
             Next::Io(io) => Action::Io(io),
-            Next::Verify => match &decision.stage {
-                Stage::Signature { pending, next, .. } => match pending.check(*next) {
-                    Some(check) => Action::Verify(check),
-                    // Never so (a check is asked for only while one is left); should it be, not verified.
-                    None => Action::Done(Err(self.validator.refuse(AuthError::Signature))),
-                },
-                _ => Action::Done(Err(self.validator.refuse(AuthError::Signature))),
-            },
+            Next::Verify => {
+                let check = match &decision.stage {
+                    Stage::Signature { pending, next, .. } => pending.check(*next),
+                    _ => None,
+                };
+                // Never None (a check is asked for only while one is left); should it be, not verified.
+                check.map_or_else(|| Action::Done(Err(self.validator.refuse(AuthError::Signature))), Action::Verify)
+            }
             Next::Done(verdict) => Action::Done(verdict),
         }
     }

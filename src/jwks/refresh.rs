@@ -249,8 +249,8 @@ pub enum Io {
         /// Read no more than one byte past this.
         max_bytes: usize,
     },
-    /// Another request fetches this issuer's keys (or the host is told to
-    /// pause): wait `ms` on this request's own timer, then answer [`Input::Waited`].
+    /// Another request fetches this issuer's keys: wait `ms` on this
+    /// request's own timer, then answer [`Input::Waited`].
     Wait {
         /// How long.
         ms: u64,

@@ -97,14 +97,18 @@ impl WasmValidator {
     /// body, only the head is checked (a host that refused to read it).
     fn operations(&self, authorization: Option<&str>, body: Option<&[u8]>, http: Option<&[String]>) -> Result<Operations, Refusal> {
         let Some(fields) = http else { return Ok(self.inner().inspect(body)) };
-        let field = |i: usize| fields.get(i).map(String::as_str).filter(|v| !v.is_empty());
-        let validator = self.inner();
-        match (validator.body_gate(field(2).unwrap_or("POST"), authorization, field(0), field(1)), body) {
+        match (self.body_gate(authorization, fields), body) {
             (BodyGate::Refused(refusal), _) => Err(refusal),
             (BodyGate::Decide(operations), _) => Ok(operations),
             (BodyGate::Read { .. }, None) => Ok(Ok(Vec::new())),
-            (BodyGate::Read { .. }, Some(bytes)) => validator.read_body(bytes),
+            (BodyGate::Read { .. }, Some(bytes)) => self.inner().read_body(bytes),
         }
+    }
+
+    /// [`Validator::body_gate`] for a head given as the wrapper's `http` array.
+    fn body_gate(&self, authorization: Option<&str>, fields: &[String]) -> BodyGate {
+        let field = |i| http_field(fields, i);
+        self.inner().body_gate(field(2).unwrap_or("POST"), authorization, field(0), field(1))
     }
 
     /// How many bytes of a request's body the host reads before
@@ -113,9 +117,7 @@ impl WasmValidator {
     /// reading would be ambiguous (`verify` with the same `http` then answers).
     #[wasm_bindgen(js_name = bodyLimit)]
     pub fn body_limit(&self, authorization: Option<Vec<u8>>, http: Vec<String>) -> f64 {
-        let authorization = authorization.map(header_text);
-        let field = |i: usize| http.get(i).map(String::as_str).filter(|v| !v.is_empty());
-        match self.inner().body_gate(field(2).unwrap_or("POST"), authorization.as_deref(), field(0), field(1)) {
+        match self.body_gate(authorization.map(header_text).as_deref(), &http) {
             BodyGate::Read { limit } => limit as f64,
             BodyGate::Refused(_) | BodyGate::Decide(_) => 0.0,
         }
@@ -129,8 +131,7 @@ impl WasmValidator {
         let operations = match http {
             None => self.inner().inspect(body.as_deref()),
             Some(fields) => {
-                let field = |i: usize| fields.get(i).map(String::as_str).filter(|v| !v.is_empty());
-                crate::content::check_json_body(field(0), field(1)).and_then(|()| self.inner().inspect(body.as_deref()))
+                crate::content::check_json_body(http_field(&fields, 0), http_field(&fields, 1)).and_then(|()| self.inner().inspect(body.as_deref()))
             }
         };
         match operations {
@@ -290,4 +291,10 @@ impl WasmValidator {
     pub(super) fn inner(&self) -> Ref<'_, Validator> {
         Ref::map(self.gate.borrow(), Gate::validator)
     }
+}
+
+/// Field `i` of the wrapper's `http` array (`[Content-Type, Content-Encoding,
+/// method]`); `""` or a missing entry is an absent field.
+fn http_field(fields: &[String], i: usize) -> Option<&str> {
+    fields.get(i).map(String::as_str).filter(|v| !v.is_empty())
 }
